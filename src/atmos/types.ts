@@ -1,0 +1,88 @@
+/**
+ * The data that leaves src/atmos: what a directory resolves to. Everything downstream (credentials,
+ * shell output, the resolution cache) depends only on these shapes, never on raw YAML.
+ */
+
+/** One hop of an identity chain, root provider first. Durations are in seconds. */
+export type ChainHop =
+  | {
+      kind: 'aws/iam-identity-center';
+      /** Provider name as written in the config. */
+      name: string;
+      startUrl: string;
+      region: string;
+      /** `session.duration` of the provider, seconds, when set. */
+      sessionDuration?: number;
+    }
+  | {
+      kind: 'github/oidc';
+      name: string;
+      region?: string;
+      /** Audience for the Actions ID token (`spec.audience`), default `sts.amazonaws.com`. */
+      audience: string;
+    }
+  | {
+      kind: 'aws/saml';
+      name: string;
+      region?: string;
+      url?: string;
+    }
+  | {
+      kind: 'aws/permission-set';
+      name: string;
+      permissionSet: string;
+      account: { name?: string; id?: string };
+      region?: string;
+      sessionDuration?: number;
+    }
+  | {
+      kind: 'aws/assume-role';
+      name: string;
+      roleArn: string;
+      sessionName?: string;
+      externalId?: string;
+      duration?: number;
+      region?: string;
+    }
+  | {
+      kind: 'aws/user';
+      name: string;
+      region?: string;
+      /** MFA device ARN; credentials themselves are never read from the repository. */
+      mfaArn?: string;
+      sessionDuration?: number;
+    };
+
+/** Where the chosen identity came from. */
+export type IdentitySource = 'stack' | 'config' | 'env';
+
+/** The answer for one directory: `atmos-auth resolve --json` prints exactly this. */
+export interface Resolution {
+  /** Directory of the atmos.yaml used, or null outside any Atmos repository. */
+  root: string | null;
+  /** Active profiles in merge order (empty when none). */
+  profiles: string[];
+  /** Names of the stacks of the directory. */
+  stacks: string[];
+  /** The identity Atmos would use, or null. */
+  identity: string | null;
+  source: IdentitySource | null;
+  /** Why identity is null, in words, when it is. */
+  reason?: string;
+  /** Stack -> default identity (null: none), present when the stacks disagree. */
+  candidates?: Record<string, string | null>;
+  /** AWS region: the stacks' vars.region when they agree, else the identity's/provider's. */
+  region: string | null;
+  /** Root provider first, the identity last. Empty when identity is null. */
+  chain: ChainHop[];
+  /**
+   * Every file whose content went into this answer (config, profile files, manifests and their
+   * imports), absolute paths. The resolution cache validates against these; direnv watches them.
+   */
+  files: string[];
+  /**
+   * Directories whose listing went into this answer (a new manifest or profile file appearing
+   * there can change it). The resolution cache validates their mtimes too.
+   */
+  dirs: string[];
+}
