@@ -29,9 +29,9 @@ async function main(argv: string[]): Promise<number> {
     .strict()
     .help()
     .version()
-    .fail((msg, err, y) => {
+    .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`${y.help ? '' : ''}atmos-auth: ${msg}\n  run \`atmos-auth --help\` for usage\n`);
+      process.stderr.write(`atmos-auth: ${msg}\n  run \`atmos-auth --help\` for usage\n`);
       process.exit(2);
     })
     .parseAsync();
