@@ -1,0 +1,106 @@
+/**
+ * Which environment variables atmos-auth owns, and the change that moves a shell into an identity
+ * (or out of all of them). Pure functions: the hooks decide what to restore; this only says what
+ * the identity needs.
+ */
+import type { AwsCredentials } from '../credentials/types.ts';
+import type { EnvChange } from './format.ts';
+
+/** Variables atmos-auth sets for an identity. */
+export const MANAGED_VARS = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_CREDENTIAL_EXPIRATION',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'ATMOS_AUTH_IDENTITY',
+  'ATMOS_AUTH_PROFILE',
+  'ATMOS_AUTH_STACK',
+  'ATMOS_AUTH_ROOT',
+  'ATMOS_AUTH_ACCESS',
+] as const;
+
+/**
+ * Variables that would make AWS tools ignore the keys we set (a profile, a web identity) or that
+ * carry stale keys. Removed while an identity is active; the hooks restore them on leaving.
+ * ATMOS_IDENTITY and AWS_PROFILE are never exported by us: Atmos reads them as inputs.
+ */
+export const CONFLICTING_VARS = [
+  'AWS_PROFILE',
+  'AWS_DEFAULT_PROFILE',
+  'AWS_SECURITY_TOKEN',
+  'AWS_ROLE_ARN',
+  'AWS_ROLE_SESSION_NAME',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+] as const;
+
+/** Every variable an identity change may touch: what a hook must save before applying one. */
+export const TOUCHED_VARS: readonly string[] = [...MANAGED_VARS, ...CONFLICTING_VARS];
+
+/** What the identity is allowed to do, for the prompt: from the permission set or role name. */
+export type AccessLevel = 'apply' | 'plan' | 'state' | 'admin' | 'read' | '';
+
+/** Guesses apply/plan/state from a permission set or role name (TerraformPlanAccess -> plan). */
+export function accessLevel(roleOrPermissionSet: string | undefined): AccessLevel {
+  const s = (roleOrPermissionSet ?? '').toLowerCase();
+  if (!s) return '';
+  if (/apply|terraform$|-terraform\b|write|poweruser/.test(s)) return 'apply';
+  if (/plan/.test(s)) return 'plan';
+  if (/state/.test(s)) return 'state';
+  if (/admin/.test(s)) return 'admin';
+  if (/read|view|audit/.test(s)) return 'read';
+  return '';
+}
+
+/** RFC 3339 UTC without milliseconds, as the AWS CLI and SDKs write AWS_CREDENTIAL_EXPIRATION. */
+export function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export interface IdentityEnvInput {
+  credentials: AwsCredentials;
+  identity: string;
+  profiles: string[];
+  stacks: string[];
+  root: string | null;
+  region: string | null;
+  /** Permission set or role name of the last hop, for ATMOS_AUTH_ACCESS. */
+  role?: string;
+}
+
+/** The change that puts a shell into `identity` with `credentials`. */
+export function identityEnv(i: IdentityEnvInput): EnvChange {
+  const set: Record<string, string> = {
+    AWS_ACCESS_KEY_ID: i.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: i.credentials.secretAccessKey,
+  };
+  const unset: string[] = [];
+  if (i.credentials.sessionToken) set.AWS_SESSION_TOKEN = i.credentials.sessionToken;
+  else unset.push('AWS_SESSION_TOKEN');
+  if (i.credentials.expiration) set.AWS_CREDENTIAL_EXPIRATION = rfc3339(i.credentials.expiration);
+  else unset.push('AWS_CREDENTIAL_EXPIRATION');
+  if (i.region) {
+    set.AWS_REGION = i.region;
+    set.AWS_DEFAULT_REGION = i.region;
+  }
+  set.ATMOS_AUTH_IDENTITY = i.identity;
+  set.ATMOS_AUTH_PROFILE = i.profiles.join(',');
+  set.ATMOS_AUTH_STACK = i.stacks.join(',');
+  set.ATMOS_AUTH_ROOT = i.root ?? '';
+  const access = accessLevel(i.role);
+  if (access) set.ATMOS_AUTH_ACCESS = access;
+  else unset.push('ATMOS_AUTH_ACCESS');
+  unset.push(...CONFLICTING_VARS);
+  return { set, unset };
+}
+
+/**
+ * The change that removes what identityEnv set, given the current environment: used where no
+ * identity applies. Only acts when the shell carries our marker (ATMOS_AUTH_IDENTITY), so it never
+ * wipes keys the user set by hand.
+ */
+export function clearEnv(current: NodeJS.ProcessEnv): EnvChange {
+  if (current.ATMOS_AUTH_IDENTITY === undefined) return { set: {}, unset: [] };
+  return { set: {}, unset: MANAGED_VARS.filter((k) => current[k] !== undefined) };
+}

@@ -1,0 +1,49 @@
+/**
+ * Environment changes rendered as text for one consumer. One file per output format behind one
+ * small interface, as direnv does it; `render` output is complete and safe to eval: every value is
+ * data, never code, whatever it contains (quotes, $(), backticks, newlines, non-ASCII).
+ */
+import { UsageError } from '../errors.ts';
+import { bash } from './formats/posix.ts';
+import { dotenv } from './formats/dotenv.ts';
+import { fish } from './formats/fish.ts';
+import { github } from './formats/github.ts';
+import { json } from './formats/json.ts';
+
+/** Variables to set (name -> value) and to remove. A name never appears in both. */
+export interface EnvChange {
+  set: Record<string, string>;
+  unset: string[];
+}
+
+/** One output format. */
+export interface ShellFormat {
+  readonly name: string;
+  /** Text that applies `change`; '' when there is nothing to do. */
+  render(change: EnvChange): string;
+}
+
+const formats: Record<string, ShellFormat> = {
+  bash,
+  zsh: { ...bash, name: 'zsh' },
+  sh: { ...bash, name: 'sh' },
+  fish,
+  dotenv,
+  json,
+  github,
+};
+
+/** Names accepted by `--format`. */
+export const formatNames: readonly string[] = Object.keys(formats);
+
+/** The format called `name`; a UsageError listing the valid names otherwise. */
+export function getFormat(name: string): ShellFormat {
+  const f = formats[name];
+  if (!f) throw new UsageError(`unknown format '${name}'`, { hint: `use one of: ${formatNames.join(', ')}` });
+  return f;
+}
+
+/** Environment variable names we are willing to print: anything else is refused, not escaped. */
+export function assertVarName(name: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`refusing to emit invalid variable name ${JSON.stringify(name)}`);
+}

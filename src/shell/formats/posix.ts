@@ -1,0 +1,23 @@
+/** bash, zsh and POSIX sh: `export NAME='value'`, with `'` written as `'\''`. */
+import { assertVarName, type ShellFormat } from '../format.ts';
+
+/** Quotes any string as one POSIX shell word that expands to exactly that string. */
+export function posixQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+export const bash: ShellFormat = {
+  name: 'bash',
+  render(change) {
+    const lines: string[] = [];
+    for (const [k, v] of Object.entries(change.set)) {
+      assertVarName(k);
+      lines.push(`export ${k}=${posixQuote(v)};`);
+    }
+    for (const k of change.unset) {
+      assertVarName(k);
+      lines.push(`unset ${k};`);
+    }
+    return lines.length ? `${lines.join('\n')}\n` : '';
+  },
+};
