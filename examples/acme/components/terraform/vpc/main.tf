@@ -1,0 +1,9 @@
+# Placeholder component "vpc": the example exists to show authentication, not infrastructure.
+variable "enabled" {
+  type    = bool
+  default = true
+}
+
+output "enabled" {
+  value = var.enabled
+}
