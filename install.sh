@@ -1,0 +1,136 @@
+#!/bin/sh
+# Installs atmos-auth for the current user, without sudo, and idempotently (a second run changes
+# nothing). What it does:
+#   - finds Node.js 22+ or installs the official node-<os>-<arch>@24 package from the npm registry
+#   - installs the npm dependencies and builds dist/ (from this checkout)
+#   - copies the build to $ATMOS_AUTH_HOME (default ~/.local/share/atmos-auth) and links
+#     ~/.local/bin/atmos-auth to it, with Node's absolute path in its first line
+#   - installs the direnv library when direnv is present
+#   - with --shell zsh|bash|fish: adds the hook line to that shell's rc file (printed otherwise)
+# Options: --shell NAME, --uninstall (removes exactly what it added), --demo (then runs the demo).
+set -eu
+
+src=$(cd "$(dirname "$0")" && pwd)
+home_dir=${ATMOS_AUTH_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/atmos-auth}
+bin_dir=${ATMOS_AUTH_BIN_DIR:-$HOME/.local/bin}
+direnv_lib=${XDG_CONFIG_HOME:-$HOME/.config}/direnv/lib/use_atmos.sh
+marker='# added by atmos-auth install.sh'
+shell_name=''
+uninstall=0
+demo=0
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --shell) shell_name=${2:-}; shift 2 ;;
+    --shell=*) shell_name=${1#--shell=}; shift ;;
+    --uninstall) uninstall=1; shift ;;
+    --demo) demo=1; shift ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+rc_file() {
+  case "$1" in
+    zsh) echo "${ZDOTDIR:-$HOME}/.zshrc" ;;
+    bash) echo "$HOME/.bashrc" ;;
+    fish) echo "${XDG_CONFIG_HOME:-$HOME/.config}/fish/conf.d/atmos-auth.fish" ;;
+    *) echo "install.sh: --shell takes zsh, bash or fish" >&2; exit 2 ;;
+  esac
+}
+
+hook_line() {
+  case "$1" in
+    zsh) echo "eval \"\$(atmos-auth hook zsh)\" $marker" ;;
+    bash) echo "eval \"\$(atmos-auth hook bash)\" $marker" ;;
+    fish) echo "atmos-auth hook fish | source $marker" ;;
+  esac
+}
+
+remove_marked_lines() { # $1: file; removes only the lines this script added
+  [ -f "$1" ] || return 0
+  if grep -qF "$marker" "$1"; then
+    tmp="$1.atmos-auth.$$"
+    grep -vF "$marker" "$1" > "$tmp" || true
+    cat "$tmp" > "$1" && rm -f "$tmp"
+    echo "removed the atmos-auth line from $1"
+  fi
+}
+
+if [ "$uninstall" = 1 ]; then
+  for s in zsh bash fish; do remove_marked_lines "$(rc_file "$s")"; done
+  fish_rc=$(rc_file fish)
+  [ -f "$fish_rc" ] && [ ! -s "$fish_rc" ] && rm -f "$fish_rc"
+  if [ -f "$direnv_lib" ] && grep -qF 'atmos-auth' "$direnv_lib"; then rm -f "$direnv_lib"; echo "removed $direnv_lib"; fi
+  if [ -L "$bin_dir/atmos-auth" ]; then rm -f "$bin_dir/atmos-auth"; echo "removed $bin_dir/atmos-auth"; fi
+  if [ -d "$home_dir" ]; then rm -rf "$home_dir"; echo "removed $home_dir"; fi
+  echo "atmos-auth uninstalled (cached credentials stay in ~/.cache/atmos-auth: 'atmos-auth logout --all' before uninstalling removes them)"
+  exit 0
+fi
+
+node_bin=$(ATMOS_AUTH_TOOLS="$home_dir/tools" sh "$src/scripts/find-node.sh")
+node_dir=$(dirname "$node_bin")
+
+# Dependencies and build, in the checkout. npm runs on the Node we found.
+if [ ! -d "$src/node_modules" ] || [ "$src/package-lock.json" -nt "$src/node_modules/.package-lock.json" ]; then
+  (cd "$src" && PATH="$node_dir:$PATH" npm ci --no-audit --no-fund --loglevel=error >&2)
+fi
+(cd "$src" && "$node_bin" scripts/build.ts)
+
+# Copy the build; rewrite the shebang to this Node so the hook never meets an older node on PATH.
+mkdir -p "$home_dir" "$bin_dir"
+stage="$home_dir/.stage.$$"
+rm -rf "$stage" && mkdir -p "$stage"
+cp -R "$src/dist" "$stage/dist"
+cp -R "$src/shell" "$stage/shell"
+cp "$src/package.json" "$stage/package.json"
+{ echo "#!$node_bin"; tail -n +2 "$src/dist/atmos-auth.mjs"; } > "$stage/dist/atmos-auth.mjs"
+chmod 755 "$stage/dist/atmos-auth.mjs"
+changed=1
+if [ -d "$home_dir/dist" ] && diff -r "$stage/dist" "$home_dir/dist" >/dev/null 2>&1 && diff -r "$stage/shell" "$home_dir/shell" >/dev/null 2>&1; then
+  changed=0
+fi
+if [ "$changed" = 1 ]; then
+  rm -rf "$home_dir/dist" "$home_dir/shell"
+  mv "$stage/dist" "$home_dir/dist"; mv "$stage/shell" "$home_dir/shell"; mv "$stage/package.json" "$home_dir/package.json"
+  echo "installed atmos-auth into $home_dir"
+else
+  echo "atmos-auth in $home_dir is up to date"
+fi
+rm -rf "$stage"
+ln -sfn "$home_dir/dist/atmos-auth.mjs" "$bin_dir/atmos-auth"
+
+case ":$PATH:" in
+  *":$bin_dir:"*) ;;
+  *) echo "note: $bin_dir is not on your PATH; add it, e.g. export PATH=\"$bin_dir:\$PATH\"" ;;
+esac
+
+if command -v direnv >/dev/null 2>&1; then
+  mkdir -p "$(dirname "$direnv_lib")"
+  tmp="$direnv_lib.tmp.$$"
+  if "$bin_dir/atmos-auth" direnv > "$tmp" 2>/dev/null && [ -s "$tmp" ]; then
+    if cmp -s "$tmp" "$direnv_lib"; then rm -f "$tmp"; else mv "$tmp" "$direnv_lib"; echo "installed the direnv library $direnv_lib (use 'use atmos' in .envrc)"; fi
+  else
+    rm -f "$tmp"
+  fi
+fi
+
+if [ -n "$shell_name" ]; then
+  rc=$(rc_file "$shell_name")
+  line=$(hook_line "$shell_name")
+  mkdir -p "$(dirname "$rc")"
+  if [ -f "$rc" ] && grep -qF "$marker" "$rc"; then
+    echo "the hook is already in $rc"
+  else
+    printf '%s\n' "$line" >> "$rc"
+    echo "added the hook to $rc: $line"
+  fi
+else
+  echo "to enable the hook, add to your shell's rc file one of:"
+  for s in zsh bash fish; do echo "  ($s)  $(hook_line "$s" | sed "s| $marker||")"; done
+  echo "or run: ./install.sh --shell zsh|bash|fish"
+fi
+
+if [ "$demo" = 1 ]; then
+  exec "$node_bin" "$src/scripts/demo.ts"
+fi
