@@ -1,0 +1,80 @@
+/** Small filesystem helpers shared by the Atmos readers. Every read is recorded in a Trace. */
+import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Files and directories whose content or listing went into an answer. */
+export class Trace {
+  readonly files = new Set<string>();
+  readonly dirs = new Set<string>();
+  file(p: string): void { this.files.add(p); }
+  dir(p: string): void { this.dirs.add(p); }
+}
+
+/** True when `p` is an existing regular file (following symlinks). */
+export function isFile(p: string): boolean {
+  try { return statSync(p).isFile(); } catch { return false; }
+}
+
+/** True when `p` is an existing directory. */
+export function isDir(p: string): boolean {
+  try { return statSync(p).isDirectory(); } catch { return false; }
+}
+
+/** Directory entries, or [] when unreadable. */
+export function listDir(p: string): Dirent[] {
+  try { return readdirSync(p, { withFileTypes: true }); } catch { return []; }
+}
+
+/** True when entry `e` of directory `parent` is a directory (symlinks followed). */
+export function entryIsDir(parent: string, e: Dirent): boolean {
+  if (e.isDirectory()) return true;
+  return e.isSymbolicLink() && isDir(join(parent, e.name));
+}
+
+/** True when entry `e` of directory `parent` is a file (symlinks followed). */
+export function entryIsFile(parent: string, e: Dirent): boolean {
+  if (e.isFile()) return true;
+  return e.isSymbolicLink() && isFile(join(parent, e.name));
+}
+
+const gitRoots = new Map<string, string | undefined>();
+/** The git work tree root holding `dir` (a `.git` dir or file), or undefined. */
+export function gitRootOf(dir: string): string | undefined {
+  if (gitRoots.has(dir)) return gitRoots.get(dir);
+  let cur = dir;
+  let found: string | undefined;
+  for (;;) {
+    try { statSync(join(cur, '.git')); found = cur; break; } catch { /* keep looking */ }
+    const up = dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  gitRoots.set(dir, found);
+  return found;
+}
+
+/** True when `child` is `parent` or lies beneath it. */
+export function isWithin(child: string, parent: string): boolean {
+  if (child === parent) return true;
+  const p = parent.endsWith('/') ? parent : parent + '/';
+  return child.startsWith(p);
+}
+
+/** YAML files under `dir` (recursive), shallow first, `atmos.yaml` first within a level, then by name. */
+export function yamlFilesUnder(dir: string, trace: Trace): string[] {
+  const out: { path: string; depth: number }[] = [];
+  const walk = (d: string, depth: number) => {
+    trace.dir(d);
+    for (const e of listDir(d)) {
+      const p = join(d, e.name);
+      if (entryIsDir(d, e)) walk(p, depth + 1);
+      else if (/\.ya?ml$/.test(e.name) && entryIsFile(d, e)) out.push({ path: p, depth });
+    }
+  };
+  walk(dir, 0);
+  const rank = (p: string) => (/\/atmos\.ya?ml$/.test(p) ? 0 : 1);
+  out.sort((a, b) => a.depth - b.depth || rank(a.path) - rank(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // `x.yaml` wins over `x.yml` in the same directory, as in Atmos.
+  const seen = new Set(out.filter((f) => f.path.endsWith('.yaml')).map((f) => f.path.slice(0, -5)));
+  return out.filter((f) => !(f.path.endsWith('.yml') && seen.has(f.path.slice(0, -4)))).map((f) => f.path);
+}

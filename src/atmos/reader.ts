@@ -1,0 +1,50 @@
+/** One resolution run's file access: parses each file at most once and records what was read. */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.ts';
+import { Trace, gitRootOf } from './fsutil.ts';
+import { readYamlFile, type TagContext } from './yaml.ts';
+
+/** Reads YAML for one run: cached, traced, with the run's environment for `!env`. */
+export class Reader {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly trace = new Trace();
+  /** Atmos config root, once known (fallback of `!repo-root` outside git). */
+  configRoot: string | undefined;
+  private readonly cache = new Map<string, unknown>();
+  private readonly ctx: TagContext;
+
+  constructor(cwd: string, env: NodeJS.ProcessEnv) {
+    this.cwd = cwd;
+    this.env = env;
+    this.ctx = { env, repoRoot: () => gitRootOf(this.cwd) ?? this.configRoot };
+  }
+
+  /** Parsed content of a YAML file (ConfigError with file:line:col on bad YAML). */
+  yaml(file: string): unknown {
+    if (this.cache.has(file)) return this.cache.get(file);
+    this.trace.file(file);
+    const v = readYamlFile(file, this.ctx);
+    this.cache.set(file, v);
+    return v;
+  }
+
+  /** Parses text that came from `file` after a transformation (templates); cached by file. */
+  yamlText(file: string, text: string): unknown {
+    const key = `${file}\0rendered\0${text.length}\0${text}`;
+    if (this.cache.has(key)) return this.cache.get(key);
+    const v = readYamlFile(file, this.ctx, text);
+    this.cache.set(key, v);
+    return v;
+  }
+
+  /** Raw text of a file, traced. */
+  text(file: string): string {
+    this.trace.file(file);
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file }, { cause: err });
+    }
+  }
+}

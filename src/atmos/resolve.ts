@@ -1,0 +1,173 @@
+/**
+ * Directory -> stacks -> identity -> chain: the whole offline answer for one directory.
+ * Reads only the config, the active profiles, and the manifests (with imports) of the directory.
+ */
+import { realpathSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { debug } from '../log.ts';
+import { buildChain } from './chain.ts';
+import { discoverConfig, stackPaths } from './config.ts';
+import { authOf, configDefault, stackDefault, UndefinedIdentityError, type AuthConfig, type DefaultChoice } from './identity.ts';
+import { StackLoader } from './imports.ts';
+import { manifestMatcher } from './manifests.ts';
+import { deepMerge, getPath } from './merge.ts';
+import { stackName } from './naming.ts';
+import { applyProfiles, availableProfiles, findProfileDir, loadProfile, profileLocations } from './profiles.ts';
+import { Reader } from './reader.ts';
+import { manifestsOfDirectory } from './stacks.ts';
+import type { ChainHop, Resolution } from './types.ts';
+import type { YamlMap } from './yaml.ts';
+
+/** Options of resolveDirectory. */
+export interface ResolveOptions {
+  /** Directory to resolve. */
+  dir: string;
+  /** Profile(s), comma separated; overrides ATMOS_PROFILE. */
+  profile?: string;
+  /** Environment (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** One stack of the directory with what it defaults to. */
+export interface StackInfo {
+  name: string;
+  file: string;
+  merged: YamlMap;
+  choice: DefaultChoice;
+}
+
+/** Everything resolveDirectory computed, for commands that need more than the Resolution. */
+export interface ResolvedContext {
+  resolution: Resolution;
+  auth: AuthConfig;
+  stacks: StackInfo[];
+}
+
+const DISABLED = new Set(['false', '0', 'no', 'off']);
+
+function realDir(d: string): string {
+  const abs = resolvePath(d);
+  try { return realpathSync(abs); } catch { return abs; }
+}
+
+/** Resolves a directory to the stacks and identity Atmos would use (no network). */
+export function resolveDirectory(opts: ResolveOptions): Resolution {
+  return resolveContext(opts).resolution;
+}
+
+/** As resolveDirectory, plus the auth config and per-stack details (for `list`). */
+export function resolveContext(opts: ResolveOptions): ResolvedContext {
+  const env = opts.env ?? process.env;
+  const dir = realDir(opts.dir);
+  const reader = new Reader(dir, env);
+  const base = discoverConfig(reader);
+  const done = (r: Omit<Resolution, 'files' | 'dirs'>, auth: AuthConfig, stacks: StackInfo[]): ResolvedContext => ({
+    resolution: { ...r, files: [...reader.trace.files].sort(), dirs: [...reader.trace.dirs].sort() },
+    auth,
+    stacks,
+  });
+  if (base.root === null) {
+    return done({ root: null, profiles: [], stacks: [], identity: null, source: null, reason: 'no atmos.yaml in this directory or above it', region: null, chain: [] }, { providers: new Map(), identities: new Map() }, []);
+  }
+  const root = base.root;
+  reader.configRoot = root;
+  const { config, profiles } = applyProfiles(reader, base.config, root, opts.profile);
+  try {
+    return resolveWith(reader, root, config, profiles, dir, done);
+  } catch (err) {
+    if (err instanceof UndefinedIdentityError) throw explainUndefined(err, reader, base.config, root, profiles);
+    throw err;
+  }
+}
+
+function resolveWith(
+  reader: Reader,
+  root: string,
+  config: YamlMap,
+  profiles: string[],
+  dir: string,
+  done: (r: Omit<Resolution, 'files' | 'dirs'>, auth: AuthConfig, stacks: StackInfo[]) => ResolvedContext,
+): ResolvedContext {
+  const env = reader.env;
+  const auth = authOf(config);
+  const paths = stackPaths(config, root, dir, env);
+  const isManifest = manifestMatcher(paths.included, paths.excluded);
+  const files = manifestsOfDirectory(dir, paths.stacksDir, isManifest, reader.trace);
+  debug(`resolve: ${dir}: root ${root}, stacks dir ${paths.stacksDir}, ${files.length} manifest(s), profiles [${profiles.join(',')}]`);
+  const loader = new StackLoader(reader, paths.stacksDir);
+  const envId = env.ATMOS_IDENTITY?.trim();
+  const fallback = envId ? { identity: null, source: null } : configDefault(auth, root);
+  const stacks: StackInfo[] = files.map((file) => {
+    const loaded = loader.load(file);
+    const nameOpts: Parameters<typeof stackName>[0] = { manifestPath: file, stacksBasePath: paths.stacksDir, merged: loaded.merged, where: { file } };
+    if (paths.nameTemplate) nameOpts.nameTemplate = paths.nameTemplate;
+    if (paths.namePattern) nameOpts.namePattern = paths.namePattern;
+    const name = stackName(nameOpts);
+    const choice = envId ? { identity: null, source: null } : stackDefault(loaded, auth, fallback);
+    return { name, file, merged: loaded.merged, choice };
+  });
+
+  let identity: string | null = null;
+  let source: Resolution['source'] = null;
+  let reason: string | undefined;
+  let candidates: Record<string, string | null> | undefined;
+  if (envId) {
+    source = 'env';
+    if (DISABLED.has(envId.toLowerCase())) {
+      reason = `ATMOS_IDENTITY=${envId} disables Atmos authentication`;
+    } else {
+      const hit = auth.identities.get(envId.toLowerCase());
+      if (!hit) throw new UndefinedIdentityError(envId, 'is set in ATMOS_IDENTITY');
+      identity = hit.name;
+    }
+  } else if (stacks.length === 0) {
+    identity = fallback.identity;
+    source = fallback.source;
+    if (!identity) reason = 'no stack in this directory and no default identity in the configuration';
+  } else {
+    const ids = new Set(stacks.map((s) => s.choice.identity?.toLowerCase() ?? null));
+    if (ids.size === 1) {
+      identity = stacks[0]!.choice.identity;
+      source = identity ? stacks[0]!.choice.source : null;
+      if (!identity) reason = stacks.length === 1 ? `stack ${stacks[0]!.name} has no default identity` : 'no stack here has a default identity';
+    } else {
+      candidates = {};
+      for (const s of stacks) candidates[s.name] = s.choice.identity;
+      reason = 'the stacks of this directory want different identities (see candidates); cd into one stack\'s directory or set ATMOS_IDENTITY';
+    }
+  }
+
+  const chain: ChainHop[] = identity ? buildChain(identity, auth) : [];
+  const regions = new Set(stacks.map((s) => getPath(s.merged, 'vars', 'region')));
+  const [only] = [...regions];
+  let region: string | null = regions.size === 1 && typeof only === 'string' && only ? only : null;
+  if (!region && chain.length) region = chain[chain.length - 1]!.region ?? chain[0]!.region ?? null;
+  const r: Omit<Resolution, 'files' | 'dirs'> = { root, profiles, stacks: stacks.map((s) => s.name), identity, source, region, chain };
+  if (reason) r.reason = reason;
+  if (candidates) r.candidates = candidates;
+  return done(r, auth, stacks);
+}
+
+/** Turns "identity X is not defined" into an error naming the profiles that do define it. */
+function explainUndefined(err: UndefinedIdentityError, reader: Reader, baseConfig: YamlMap, root: string, active: string[]): ConfigError {
+  const locations = profileLocations(baseConfig, root, reader.env);
+  const defining: string[] = [];
+  for (const name of availableProfiles(locations)) {
+    if (active.includes(name)) continue;
+    const d = findProfileDir(name, locations);
+    if (!d) continue;
+    try {
+      const merged = deepMerge(baseConfig, loadProfile(reader, d)) as YamlMap;
+      if (authOf(merged).identities.has(err.identity.toLowerCase())) defining.push(name);
+    } catch {
+      // A broken other profile does not matter here; only the active one does.
+    }
+  }
+  const act = active.length ? `profile ${active.join(',')}` : 'no profile (ATMOS_PROFILE is unset)';
+  const msg = err.message.replace('the active configuration does not define it', `the active configuration (${act}) does not define it`);
+  const hint = defining.length
+    ? `profiles that define it: ${defining.join(', ')}; e.g. export ATMOS_PROFILE=${defining[0]}`
+    : 'no profile defines it; add it under auth.identities (atmos.yaml or a profile)';
+  return new ConfigError(msg, err.pos, { hint });
+}
