@@ -27,6 +27,8 @@ export interface ResolveOptions {
   profile?: string;
   /** Environment (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Every stack of the repository instead of the directory's (for `list`; walks the whole tree). */
+  allStacks?: boolean;
 }
 
 /** One stack of the directory with what it defaults to. */
@@ -74,7 +76,7 @@ export function resolveContext(opts: ResolveOptions): ResolvedContext {
   reader.configRoot = root;
   const { config, profiles } = applyProfiles(reader, base.config, root, opts.profile);
   try {
-    return resolveWith(reader, root, config, profiles, dir, done);
+    return resolveWith(reader, root, config, profiles, dir, done, opts.allStacks === true);
   } catch (err) {
     if (err instanceof UndefinedIdentityError) throw explainUndefined(err, reader, base.config, root, profiles);
     throw err;
@@ -88,12 +90,13 @@ function resolveWith(
   profiles: string[],
   dir: string,
   done: (r: Omit<Resolution, 'files' | 'dirs'>, auth: AuthConfig, stacks: StackInfo[]) => ResolvedContext,
+  allStacks: boolean,
 ): ResolvedContext {
   const env = reader.env;
   const auth = authOf(config);
   const paths = stackPaths(config, root, dir, env);
   const isManifest = manifestMatcher(paths.included, paths.excluded);
-  const files = manifestsOfDirectory(dir, paths.stacksDir, isManifest, reader.trace);
+  const files = manifestsOfDirectory(allStacks ? paths.stacksDir : dir, paths.stacksDir, isManifest, reader.trace);
   debug(`resolve: ${dir}: root ${root}, stacks dir ${paths.stacksDir}, ${files.length} manifest(s), profiles [${profiles.join(',')}]`);
   const loader = new StackLoader(reader, paths.stacksDir);
   const envId = env.ATMOS_IDENTITY?.trim();
@@ -164,7 +167,7 @@ function explainUndefined(err: UndefinedIdentityError, reader: Reader, baseConfi
       // A broken other profile does not matter here; only the active one does.
     }
   }
-  const act = active.length ? `profile ${active.join(',')}` : 'no profile (ATMOS_PROFILE is unset)';
+  const act = active.length ? `profile ${active.join(',')}` : 'no profile: ATMOS_PROFILE is unset';
   const msg = err.message.replace('the active configuration does not define it', `the active configuration (${act}) does not define it`);
   const hint = defining.length
     ? `profiles that define it: ${defining.join(', ')}; e.g. export ATMOS_PROFILE=${defining[0]}`

@@ -1,0 +1,72 @@
+/** `atmos-auth list`: the identities of the active profile, and which stacks default to each. */
+import { relative } from 'node:path';
+import { buildChain } from '../atmos/chain.ts';
+import { resolveContext } from '../atmos/resolve.ts';
+import type { ChainHop } from '../atmos/types.ts';
+
+/** Options yargs hands over. */
+export interface ListArgs {
+  dir?: string;
+  profile?: string;
+  json?: boolean;
+}
+
+/** One identity of the active profile. */
+export interface ListedIdentity {
+  name: string;
+  kind: string;
+  default: boolean;
+  account?: { name?: string; id?: string };
+  permissionSet?: string;
+  roleArn?: string;
+  via: string | null;
+  /** Stacks whose default identity this is. */
+  stacks: string[];
+}
+
+/** Runs the command. */
+export async function run(args: ListArgs): Promise<number> {
+  // ATMOS_IDENTITY would hide each stack's own default; list shows the defaults themselves.
+  const opts: Parameters<typeof resolveContext>[0] = { dir: args.dir ?? process.cwd(), allStacks: true, env: { ...process.env, ATMOS_IDENTITY: '' } };
+  if (args.profile !== undefined) opts.profile = args.profile;
+  const ctx = resolveContext(opts);
+  const cat = { root: ctx.resolution.root, profiles: ctx.resolution.profiles, auth: ctx.auth };
+  const byIdentity = new Map<string, string[]>();
+  for (const s of ctx.stacks) {
+    if (!s.choice.identity) continue;
+    const k = s.choice.identity.toLowerCase();
+    byIdentity.set(k, [...(byIdentity.get(k) ?? []), s.name]);
+  }
+  const items: ListedIdentity[] = [...cat.auth.identities.values()]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((e) => {
+      const chain: ChainHop[] = buildChain(e.name, cat.auth);
+      const last = chain[chain.length - 1]!;
+      const item: ListedIdentity = {
+        name: e.name,
+        kind: last.kind,
+        default: e.def.default === true,
+        via: chain.length > 1 ? chain[chain.length - 2]!.name : null,
+        stacks: (byIdentity.get(e.name.toLowerCase()) ?? []).sort(),
+      };
+      if (last.kind === 'aws/permission-set') { item.account = last.account; item.permissionSet = last.permissionSet; }
+      if (last.kind === 'aws/assume-role') item.roleArn = last.roleArn;
+      return item;
+    });
+  if (args.json) {
+    process.stdout.write(JSON.stringify({ root: cat.root, profiles: cat.profiles, identities: items }, null, 2) + '\n');
+    return 0;
+  }
+  if (cat.root === null) {
+    process.stdout.write('no atmos.yaml in this directory or above it\n');
+    return 0;
+  }
+  const head = `${relative(process.cwd(), cat.root) || '.'}: ${cat.profiles.length ? `profile ${cat.profiles.join(',')}` : 'no profile'}, ${items.length} identit${items.length === 1 ? 'y' : 'ies'}\n`;
+  const lines = items.map((i) => {
+    const what = i.permissionSet ? `${i.permissionSet} @ ${i.account?.name ?? i.account?.id}` : i.roleArn ?? (i.kind === 'aws/user' ? 'IAM user' : '');
+    const st = i.stacks.length ? `  stacks: ${i.stacks.join(', ')}` : '';
+    return `  ${i.name.padEnd(24)} ${i.kind.padEnd(18)} ${what}${i.default ? '  (default)' : ''}${st}`;
+  });
+  process.stdout.write(head + lines.join('\n') + (lines.length ? '\n' : ''));
+  return 0;
+}

@@ -1,0 +1,55 @@
+/** `atmos-auth resolve`: which stacks and identity a directory means (offline). */
+import { resolveDirectory } from '../atmos/resolve.ts';
+import type { ChainHop, Resolution } from '../atmos/types.ts';
+
+/** Options yargs hands over. */
+export interface ResolveArgs {
+  dir?: string;
+  profile?: string;
+  json?: boolean;
+}
+
+/** One hop in words: `acme-sso (aws/iam-identity-center https://... us-east-1)`. */
+export function describeHop(h: ChainHop): string {
+  switch (h.kind) {
+    case 'aws/iam-identity-center': return `${h.name} (${h.kind} ${h.startUrl} ${h.region})`;
+    case 'github/oidc': return `${h.name} (${h.kind}${h.region ? ` ${h.region}` : ''})`;
+    case 'aws/saml': return `${h.name} (${h.kind}${h.url ? ` ${h.url}` : ''})`;
+    case 'aws/permission-set': return `${h.permissionSet} @ ${h.account.name ?? h.account.id}`;
+    case 'aws/assume-role': return `${h.roleArn}`;
+    case 'aws/user': return `${h.name} (aws/user${h.mfaArn ? ', MFA' : ''})`;
+  }
+}
+
+/** The short human form of a Resolution. */
+export function formatResolution(r: Resolution): string {
+  const lines: string[] = [];
+  const row = (k: string, v: string) => lines.push(`${k.padEnd(9)} ${v}`);
+  if (r.root === null) {
+    row('root', 'none');
+    row('identity', `none  (${r.reason ?? 'not in an Atmos repository'})`);
+    return lines.join('\n') + '\n';
+  }
+  if (r.stacks.length) row(r.stacks.length === 1 ? 'stack' : 'stacks', r.stacks.join(', '));
+  else row('stacks', 'none here');
+  const prof = r.profiles.length ? `profile ${r.profiles.join(',')}` : 'no profile';
+  if (r.identity) {
+    const from = r.source === 'stack' ? 'from stack defaults' : r.source === 'config' ? 'from config default' : 'from ATMOS_IDENTITY';
+    row('identity', `${r.identity}  (${from}, ${prof})`);
+  } else {
+    row('identity', `none  (${r.reason ?? 'no default identity'}; ${prof})`);
+  }
+  if (r.candidates) for (const [s, id] of Object.entries(r.candidates)) row('', `${s} -> ${id ?? 'none'}`);
+  if (r.chain.length) row('chain', r.chain.map(describeHop).join(' -> '));
+  if (r.region) row('region', r.region);
+  return lines.join('\n') + '\n';
+}
+
+/** Runs the command; errors propagate as AtmosAuthError (printed by cli.ts, exit 1). */
+export async function run(args: ResolveArgs): Promise<number> {
+  const opts: Parameters<typeof resolveDirectory>[0] = { dir: args.dir ?? process.cwd() };
+  if (args.profile !== undefined) opts.profile = args.profile;
+  const r = resolveDirectory(opts);
+  process.stdout.write(args.json ? JSON.stringify(r, null, 2) + '\n' : formatResolution(r));
+  return 0;
+}
