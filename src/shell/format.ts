@@ -43,7 +43,6 @@ export function getFormat(name: string): ShellFormat {
   return f;
 }
 
-/** Environment variable names we are willing to print: anything else is refused, not escaped. */
-export function assertVarName(name: string): void {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`refusing to emit invalid variable name ${JSON.stringify(name)}`);
-}
+// Lives in its own module so that formats/*.ts need not import this file (an import cycle that broke
+// whoever imported a format module first).
+export { assertVarName } from './var-name.ts';

@@ -2,7 +2,8 @@
  * dotenv files (docker compose, node --env-file, python-dotenv): `NAME="value"` with `\`, `"`, `$`
  * and newlines escaped. A dotenv file cannot remove a variable, so unsets are left out.
  */
-import { assertVarName, type ShellFormat } from '../format.ts';
+import type { ShellFormat } from '../format.ts';
+import { assertVarName } from '../var-name.ts';
 
 function dotenvQuote(value: string): string {
   const body = value

@@ -1,5 +1,6 @@
 /** fish: `set -gx NAME 'value'`; inside fish single quotes only `\` and `'` need a backslash. */
-import { assertVarName, type ShellFormat } from '../format.ts';
+import type { ShellFormat } from '../format.ts';
+import { assertVarName } from '../var-name.ts';
 
 /** Quotes any string as one fish word that expands to exactly that string. */
 export function fishQuote(value: string): string {

@@ -5,7 +5,8 @@
  * unsets become empty values (the SDKs treat an empty AWS_PROFILE as unset).
  */
 import { randomBytes } from 'node:crypto';
-import { assertVarName, type ShellFormat } from '../format.ts';
+import type { ShellFormat } from '../format.ts';
+import { assertVarName } from '../var-name.ts';
 
 function delimiterFor(value: string): string {
   for (;;) {

@@ -1,5 +1,6 @@
 /** JSON: one object, name -> value, and name -> null for variables to remove. */
-import { assertVarName, type ShellFormat } from '../format.ts';
+import type { ShellFormat } from '../format.ts';
+import { assertVarName } from '../var-name.ts';
 
 export const json: ShellFormat = {
   name: 'json',

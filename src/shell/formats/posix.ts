@@ -1,5 +1,6 @@
 /** bash, zsh and POSIX sh: `export NAME='value'`, with `'` written as `'\''`. */
-import { assertVarName, type ShellFormat } from '../format.ts';
+import type { ShellFormat } from '../format.ts';
+import { assertVarName } from '../var-name.ts';
 
 /** Quotes any string as one POSIX shell word that expands to exactly that string. */
 export function posixQuote(value: string): string {
