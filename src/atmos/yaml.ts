@@ -105,8 +105,9 @@ export function parseYaml(text: string, file: string, ctx: TagContext): unknown 
       for (const pair of n.items) {
         if (!isPair(pair)) continue;
         const kNode = pair.key as Node | null;
+        const merge = isScalar(kNode) && (typeof kNode.value === 'symbol' || kNode.value === '<<');
         const key = isScalar(kNode) ? String(kNode.value) : String(convert(kNode));
-        if (key === '<<') {
+        if (merge) {
           const src = convert(pair.value);
           for (const s of Array.isArray(src) ? src : [src]) {
             if (isPlainMap(s)) for (const [k, v] of Object.entries(s)) if (!(k in out)) out[k] = v;
