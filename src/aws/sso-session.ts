@@ -1,0 +1,309 @@
+/**
+ * SSO sessions: a valid IAM Identity Center access token for a provider, the way a careful user
+ * would get one. Cached token first (the AWS CLI's cache, shared both ways, then Atmos's), then a
+ * silent refresh with the refresh token when under 15 minutes remain, and a browser login only
+ * when the session is really gone and the caller allows it. One process at a time per session,
+ * across processes, so eight shells doing `cd` at once cause one login.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { debug } from '../log.ts';
+import { paths } from '../paths.ts';
+import { withLock } from '../util/lock.ts';
+import { readPrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
+import { canPromptUser, preferDeviceFlow } from './browser.ts';
+import { baseClientConfig, errName, isNetworkError, loadPortal, mapCommonError } from './client.ts';
+import { LoginRequiredError } from './errors.ts';
+import { loginWithDeviceCode, loginWithPkce, oidcClient, type LoginContext } from './login.ts';
+import {
+  formatTimestamp, isRefreshable, locateToken, readCandidates, removeRegistrations, removeToken, writeToken,
+  type CachedToken, type TokenLocation, type TokenRecord,
+} from './token-cache.ts';
+
+/** An `aws/iam-identity-center` provider. */
+export interface SsoProvider {
+  name: string;
+  startUrl: string;
+  /** The IAM Identity Center (SSO) region. */
+  region: string;
+  sessionDuration?: number;
+}
+
+/** A usable access token and where it came from. */
+export interface SsoToken {
+  accessToken: string;
+  expiresAt: Date;
+  region: string;
+  startUrl: string;
+  /** True when it can be refreshed silently (refresh token + valid client registration). */
+  refreshable: boolean;
+  source: 'aws-cli-cache' | 'atmos-cache' | 'refresh' | 'login';
+  /** The cache file holding it (absent only when it could not be saved). */
+  cacheFile?: string;
+}
+
+export type LoginPolicy = 'never' | 'if-needed' | 'always';
+
+export interface SsoOptions {
+  login: LoginPolicy;
+  /** true: device flow; false: PKCE; absent: device flow over SSH / without a display, else PKCE. */
+  deviceCode?: boolean;
+  /** Where prompts and the sign-in URL go (default process.stderr). Never receives a secret. */
+  stderr?: NodeJS.WritableStream;
+  signal?: AbortSignal;
+  /** A cached token is used as is while more than this remains (default 900 s). */
+  minValiditySeconds?: number;
+  /** The command named by LoginRequiredError (default `atmos-auth login --provider <name>`). */
+  loginCommand?: string;
+  /** How long the person has to finish signing in (default 600 s). */
+  loginTimeoutSeconds?: number;
+}
+
+/** A token with less than this left is not handed out at all. */
+const USABLE_MARGIN_MS = 60_000;
+
+// ---- tokens we must not use again (revoked server-side, or logged out while held by Atmos) ----
+
+const revokedFile = () => join(paths.cache, 'sso', 'revoked-tokens.json');
+const hashToken = (t: string) => createHash('sha256').update(t).digest('hex');
+
+function readRevoked(): Record<string, number> {
+  try {
+    const text = readPrivateFile(revokedFile());
+    const j = text ? (JSON.parse(text) as unknown) : null;
+    return j && typeof j === 'object' ? (j as Record<string, number>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Remembers (by hash, until it expires anyway) that a token must not be used again. */
+function markRevoked(tokens: { accessToken: string; expiresAt: Date }[]): void {
+  const now = Date.now();
+  const list = Object.fromEntries(Object.entries(readRevoked()).filter(([, exp]) => exp > now));
+  for (const t of tokens) list[hashToken(t.accessToken)] = t.expiresAt.getTime();
+  try {
+    writePrivateFileSync(revokedFile(), JSON.stringify(list));
+  } catch (err) {
+    debug(`could not record a revoked token: ${(err as Error).message}`);
+  }
+}
+
+function candidates(p: SsoProvider, loc: TokenLocation): CachedToken[] {
+  const all = readCandidates(p, loc);
+  if (!all.length) return all;
+  const revoked = readRevoked();
+  return all.filter((t) => !(hashToken(t.accessToken) in revoked));
+}
+
+/** The token with the latest expiry among those with more than `minMs` left. */
+function freshest(list: CachedToken[], minMs: number, now = Date.now()): CachedToken | undefined {
+  return list.filter((t) => t.expiresAt.getTime() - now > minMs).sort((a, b) => b.expiresAt.getTime() - a.expiresAt.getTime())[0];
+}
+
+function toSsoToken(t: CachedToken, loc: TokenLocation): SsoToken {
+  return {
+    accessToken: t.accessToken,
+    expiresAt: t.expiresAt,
+    region: t.region ?? loc.region,
+    startUrl: t.startUrl ?? loc.startUrl,
+    refreshable: t.source === 'aws-cli-cache' && isRefreshable(t),
+    source: t.source,
+    cacheFile: t.file,
+  };
+}
+
+const secondsLeft = (d: Date) => Math.round((d.getTime() - Date.now()) / 1000);
+
+/**
+ * A valid access token for the provider: cache -> refresh (when under `minValiditySeconds` left and
+ * the registration is valid) -> login (per policy). Throws LoginRequiredError when a login is
+ * needed but not allowed, or impossible (no terminal and no $BROWSER).
+ */
+export async function getSsoToken(p: SsoProvider, o: SsoOptions): Promise<SsoToken> {
+  const loc = locateToken(p);
+  const minMs = (o.minValiditySeconds ?? 900) * 1000;
+  if (o.login !== 'always') {
+    const hit = freshest(candidates(p, loc), minMs);
+    if (hit) {
+      debug(`sso token cache hit for ${p.name}: ${hit.source} ${hit.file}, ${secondsLeft(hit.expiresAt)} s left`);
+      return toSsoToken(hit, loc);
+    }
+    debug(`sso token cache miss for ${p.name} (looked at ${[loc.primaryFile, loc.legacyFile, ...loc.atmosFiles].filter(Boolean).join(', ')})`);
+  }
+  const loginMs = (o.loginTimeoutSeconds ?? 600) * 1000;
+  const waitMs = o.login === 'never' ? 60_000 : loginMs + 60_000;
+  return withLock(`sso-session ${loc.primaryFile}`, () => underLock(p, loc, o, minMs, loginMs), { waitMs });
+}
+
+async function underLock(p: SsoProvider, loc: TokenLocation, o: SsoOptions, minMs: number, loginMs: number): Promise<SsoToken> {
+  const stderr = o.stderr ?? process.stderr;
+  const command = o.loginCommand ?? `atmos-auth login --provider ${p.name}`;
+  if (o.login !== 'always') {
+    const all = candidates(p, loc);
+    const hit = freshest(all, minMs);
+    if (hit) {
+      debug(`sso token for ${p.name} obtained by another process: ${hit.file}`);
+      return toSsoToken(hit, loc);
+    }
+    const refreshable = all.filter((t) => t.source === 'aws-cli-cache' && isRefreshable(t)).sort((a, b) => b.expiresAt.getTime() - a.expiresAt.getTime())[0];
+    const usable = freshest(all, USABLE_MARGIN_MS);
+    let refused = false;
+    if (refreshable) {
+      const r = await refresh(p, loc, refreshable, o.signal);
+      if (r.token) return r.token;
+      refused = r.refused;
+      if (r.error && !usable) throw r.error;
+    } else {
+      debug(`sso token for ${p.name}: nothing refreshable in the caches`);
+    }
+    // Use what is left rather than prompt, unless the server just refused our refresh and a login is possible.
+    if (usable && (!refused || o.login === 'never' || !canPromptUser(stderr))) {
+      debug(`sso token for ${p.name}: using ${usable.file} with ${secondsLeft(usable.expiresAt)} s left`);
+      return toSsoToken(usable, loc);
+    }
+  }
+  if (o.login === 'never') {
+    throw new LoginRequiredError(`no valid SSO session for provider ${p.name} (${p.startUrl})`, command);
+  }
+  if (!canPromptUser(stderr)) {
+    throw new LoginRequiredError(`the SSO session of provider ${p.name} needs a login, and there is no terminal to do it from`, command);
+  }
+  const ctx: LoginContext = { providerName: p.name, loc, stderr, timeoutMs: loginMs };
+  if (o.signal) ctx.signal = o.signal;
+  const device = o.deviceCode ?? preferDeviceFlow();
+  const res = device
+    ? await loginWithDeviceCode(ctx, { openBrowser: o.deviceCode === true ? !preferDeviceFlow() : !!process.env.BROWSER })
+    : await loginWithPkce(ctx);
+  debug(`sso login for ${p.name} succeeded; token valid ${secondsLeft(res.expiresAt)} s${res.refreshToken ? ', refreshable' : ''}`);
+  const rec: TokenRecord = {
+    startUrl: loc.startUrl,
+    region: loc.region,
+    accessToken: res.accessToken,
+    expiresAt: res.expiresAt,
+    clientId: res.registration.clientId,
+    clientSecret: res.registration.clientSecret,
+    registrationExpiresAt: res.registration.expiresAt,
+  };
+  if (res.refreshToken) rec.refreshToken = res.refreshToken;
+  const saved = await save(loc.primaryFile, rec, stderr);
+  const tok: SsoToken = {
+    accessToken: rec.accessToken, expiresAt: rec.expiresAt, region: loc.region, startUrl: loc.startUrl,
+    refreshable: !!rec.refreshToken, source: 'login',
+  };
+  if (saved) tok.cacheFile = loc.primaryFile;
+  return tok;
+}
+
+async function save(file: string, rec: TokenRecord, stderr: NodeJS.WritableStream): Promise<boolean> {
+  try {
+    await writeToken(file, rec);
+    return true;
+  } catch (err) {
+    stderr.write(`atmos-auth: warning: could not save the SSO token to ${file}: ${(err as Error).message}\n`);
+    return false;
+  }
+}
+
+/** OIDC error names that mean "this refresh token / registration will never work again". */
+const REFRESH_REFUSED = new Set(['InvalidGrantException', 'ExpiredTokenException', 'InvalidClientException', 'UnauthorizedClientException', 'AccessDeniedException', 'InvalidRequestException', 'UnsupportedGrantTypeException', 'InvalidScopeException']);
+
+/** CreateToken(refresh_token); writes the rotated token back where it was read. */
+async function refresh(p: SsoProvider, loc: TokenLocation, t: CachedToken, signal?: AbortSignal): Promise<{ token?: SsoToken; refused: boolean; error?: Error }> {
+  debug(`sso token for ${p.name}: refreshing (${secondsLeft(t.expiresAt)} s left) from ${t.file}`);
+  const { mod, client } = await oidcClient(loc.region);
+  try {
+    const out = await client.send(new mod.CreateTokenCommand({
+      grantType: 'refresh_token',
+      clientId: t.clientId,
+      clientSecret: t.clientSecret,
+      refreshToken: t.refreshToken,
+    }), signal ? { abortSignal: signal } : {});
+    if (!out.accessToken) return { refused: true };
+    const rec: TokenRecord = {
+      startUrl: t.startUrl ?? loc.startUrl,
+      region: t.region ?? loc.region,
+      accessToken: out.accessToken,
+      expiresAt: new Date(Date.now() + (out.expiresIn ?? 3600) * 1000),
+      clientId: t.clientId!,
+      clientSecret: t.clientSecret!,
+      registrationExpiresAt: t.registrationExpiresAt!,
+    };
+    const rt = out.refreshToken ?? t.refreshToken;
+    if (rt) rec.refreshToken = rt;
+    const saved = await save(t.file, rec, process.stderr);
+    debug(`sso token for ${p.name} refreshed, valid until ${formatTimestamp(rec.expiresAt)}${out.refreshToken ? ' (refresh token rotated)' : ''}`);
+    const tok: SsoToken = { accessToken: rec.accessToken, expiresAt: rec.expiresAt, region: rec.region, startUrl: rec.startUrl, refreshable: !!rec.refreshToken, source: 'refresh' };
+    if (saved) tok.cacheFile = t.file;
+    return { token: tok, refused: false };
+  } catch (err) {
+    const name = errName(err);
+    if (REFRESH_REFUSED.has(name)) {
+      debug(`sso token refresh for ${p.name} refused: ${name}`);
+      return { refused: true };
+    }
+    debug(`sso token refresh for ${p.name} failed: ${name || (err as Error).message}`);
+    if (isNetworkError(err) || (err as { $metadata?: unknown }).$metadata) return { refused: false, error: mapCommonError(err, 'sso-oidc', 'CreateToken', loc.region) };
+    throw err;
+  }
+}
+
+/**
+ * Forgets a token the portal refused (UnauthorizedException): removed from the AWS CLI cache when
+ * that file still holds it, and never used again by atmos-auth (Atmos's own files are left alone).
+ */
+export function dropSsoToken(p: SsoProvider, token: Pick<SsoToken, 'accessToken' | 'expiresAt' | 'cacheFile'>): void {
+  markRevoked([token]);
+  const loc = locateToken(p);
+  for (const f of new Set([token.cacheFile, loc.primaryFile, loc.legacyFile])) {
+    if (!f || loc.atmosFiles.includes(f)) continue;
+    try {
+      removeToken(f, token.accessToken);
+    } catch (err) {
+      debug(`could not remove ${f}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Offline: what the caches hold for this provider (for `status`); never touches the network. */
+export function peekSsoToken(p: SsoProvider): { expiresAt: Date; refreshable: boolean; cacheFile: string; source: 'aws-cli-cache' | 'atmos-cache' } | null {
+  const loc = locateToken(p);
+  const list = candidates(p, loc);
+  const now = Date.now();
+  const best = list.sort((a, b) => {
+    const rank = (t: CachedToken) => (t.expiresAt.getTime() > now ? 2 : 0) + (t.source === 'aws-cli-cache' && isRefreshable(t, now) ? 1 : 0);
+    return rank(b) - rank(a) || b.expiresAt.getTime() - a.expiresAt.getTime();
+  })[0];
+  if (!best) return null;
+  return { expiresAt: best.expiresAt, refreshable: best.source === 'aws-cli-cache' && isRefreshable(best, now), cacheFile: best.file, source: best.source };
+}
+
+/**
+ * Signs out: portal Logout for each unexpired token atmos-auth could use, removes the AWS CLI cache
+ * files holding them (and, when asked, the client registrations). Tokens in Atmos's cache are only
+ * forgotten locally: that file belongs to Atmos.
+ */
+export async function ssoLogout(p: SsoProvider, o: { forgetRegistration?: boolean } = {}): Promise<void> {
+  const loc = locateToken(p);
+  await withLock(`sso-session ${loc.primaryFile}`, async () => {
+    const list = candidates(p, loc);
+    const now = Date.now();
+    for (const t of list) {
+      if (t.source === 'atmos-cache') continue;
+      if (t.expiresAt.getTime() > now) {
+        try {
+          const mod = await loadPortal();
+          const client = new mod.SSOClient(baseClientConfig(t.region ?? loc.region));
+          await client.send(new mod.LogoutCommand({ accessToken: t.accessToken }));
+          debug(`sso portal Logout for ${p.name} done`);
+        } catch (err) {
+          // Already signed out (UnauthorizedException) or unreachable: removing the file is what matters.
+          debug(`sso portal Logout for ${p.name}: ${errName(err) || (err as Error).message}`);
+        }
+      }
+      removeToken(t.file, t.accessToken);
+    }
+    markRevoked(list.filter((t) => t.expiresAt.getTime() > now));
+    if (o.forgetRegistration) removeRegistrations(loc);
+  }, { waitMs: 60_000 });
+}

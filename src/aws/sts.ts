@@ -1,0 +1,137 @@
+/**
+ * AWS STS: role chains (AssumeRole), IAM users with MFA (GetSessionToken), GitHub OIDC
+ * (AssumeRoleWithWebIdentity) and whoami (GetCallerIdentity). Credentials are always passed to the
+ * client explicitly, so stale AWS_* variables or profiles of the user can never be picked up.
+ */
+import type { AwsCredentials } from '../credentials/types.ts';
+import { debug } from '../log.ts';
+import { baseClientConfig, errName, loadSts, mapCommonError } from './client.ts';
+import {
+  AssumeRoleDeniedError, AwsRequestError, InvalidKeysError, MfaFailedError, SourceCredentialsExpiredError, type ErrorContext,
+} from './errors.ts';
+
+type StsModule = Awaited<ReturnType<typeof loadSts>>;
+
+async function sts(region: string, creds?: AwsCredentials) {
+  const mod = await loadSts();
+  const config: ConstructorParameters<StsModule['STSClient']>[0] = { ...baseClientConfig(region) };
+  if (creds) {
+    const c = { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}) };
+    config.credentials = async () => c;
+  } else {
+    // Only for unsigned operations (AssumeRoleWithWebIdentity): fail loudly rather than read the environment.
+    config.credentials = async () => {
+      throw new Error('internal: this STS call must not need credentials');
+    };
+  }
+  return { mod, client: new mod.STSClient(config) };
+}
+
+function toCreds(c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined, op: string): AwsCredentials {
+  if (!c?.AccessKeyId || !c.SecretAccessKey) throw new AwsRequestError('AWS STS', op, 'IncompleteResponse', undefined, 'no credentials in the answer');
+  const out: AwsCredentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey };
+  if (c.SessionToken) out.sessionToken = c.SessionToken;
+  if (c.Expiration) out.expiration = new Date(c.Expiration);
+  return out;
+}
+
+function message(err: unknown): string {
+  return ((err as { message?: string }).message ?? '').replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+/** Errors about the caller's own credentials, common to the signed operations. */
+function mapCallerError(err: unknown, op: string, region: string, what: string): Error {
+  const name = errName(err);
+  if (name === 'ExpiredToken' || name === 'ExpiredTokenException') {
+    return new SourceCredentialsExpiredError(`the credentials used for ${what} have expired`, { hint: 'run the command again to get fresh ones', cause: err });
+  }
+  if (name === 'InvalidClientTokenId' || name === 'SignatureDoesNotMatch' || name === 'UnrecognizedClientException') {
+    return new InvalidKeysError(`AWS rejected the access key used for ${what} (${name})`, { hint: 'check or re-enter the keys: atmos-auth user configure <identity>', cause: err });
+  }
+  return mapCommonError(err, 'sts', op, region);
+}
+
+/** AssumeRole from the previous hop's credentials. */
+export async function assumeRole(
+  from: AwsCredentials,
+  o: { roleArn: string; sessionName: string; externalId?: string; durationSeconds?: number; region: string },
+  ctx?: ErrorContext,
+): Promise<AwsCredentials> {
+  const { mod, client } = await sts(o.region, from);
+  debug(`sts AssumeRole ${o.roleArn} as session ${o.sessionName}${o.durationSeconds ? ` for ${o.durationSeconds} s` : ''}`);
+  try {
+    const out = await client.send(new mod.AssumeRoleCommand({
+      RoleArn: o.roleArn,
+      RoleSessionName: o.sessionName,
+      ...(o.externalId ? { ExternalId: o.externalId } : {}),
+      ...(o.durationSeconds ? { DurationSeconds: o.durationSeconds } : {}),
+    }));
+    return toCreds(out.Credentials, 'AssumeRole');
+  } catch (err) {
+    const name = errName(err);
+    if (name === 'AccessDenied' || name === 'AccessDeniedException') throw new AssumeRoleDeniedError(o.roleArn, message(err), { roleArn: o.roleArn, ...ctx }, err);
+    if (name === 'ValidationError') throw new AwsRequestError('AWS STS', 'AssumeRole', name, 400, `${message(err)} (role ${o.roleArn})`, err);
+    throw mapCallerError(err, 'AssumeRole', o.region, `assuming ${o.roleArn}`);
+  }
+}
+
+/** GetSessionToken for long-term IAM user keys, with an MFA code when the user has a device. */
+export async function getSessionToken(
+  user: AwsCredentials,
+  o: { mfaSerial?: string; mfaCode?: string; durationSeconds?: number; region: string },
+): Promise<AwsCredentials> {
+  const { mod, client } = await sts(o.region, user);
+  debug(`sts GetSessionToken${o.mfaSerial ? ` with MFA ${o.mfaSerial}` : ''}`);
+  try {
+    const out = await client.send(new mod.GetSessionTokenCommand({
+      ...(o.mfaSerial ? { SerialNumber: o.mfaSerial } : {}),
+      ...(o.mfaCode ? { TokenCode: o.mfaCode } : {}),
+      ...(o.durationSeconds ? { DurationSeconds: o.durationSeconds } : {}),
+    }));
+    return toCreds(out.Credentials, 'GetSessionToken');
+  } catch (err) {
+    const name = errName(err);
+    if (name === 'AccessDenied' || name === 'AccessDeniedException') {
+      throw new MfaFailedError(`GetSessionToken was refused: ${message(err)}`, {
+        hint: o.mfaSerial ? 'enter the current code of the MFA device (codes are single-use; wait for the next one)' : 'this user may require MFA: set mfa_arn on the identity',
+        cause: err,
+      });
+    }
+    throw mapCallerError(err, 'GetSessionToken', o.region, 'the IAM user');
+  }
+}
+
+/** AssumeRoleWithWebIdentity (unsigned) with an OIDC token, e.g. GitHub Actions'. */
+export async function assumeRoleWithWebIdentity(o: { roleArn: string; sessionName: string; webIdentityToken: string; durationSeconds?: number; region: string }, ctx?: ErrorContext): Promise<AwsCredentials> {
+  const { mod, client } = await sts(o.region);
+  debug(`sts AssumeRoleWithWebIdentity ${o.roleArn} as session ${o.sessionName}`);
+  try {
+    const out = await client.send(new mod.AssumeRoleWithWebIdentityCommand({
+      RoleArn: o.roleArn,
+      RoleSessionName: o.sessionName,
+      WebIdentityToken: o.webIdentityToken,
+      ...(o.durationSeconds ? { DurationSeconds: o.durationSeconds } : {}),
+    }));
+    return toCreds(out.Credentials, 'AssumeRoleWithWebIdentity');
+  } catch (err) {
+    const name = errName(err);
+    if (name === 'AccessDenied' || name === 'AccessDeniedException' || name === 'IDPRejectedClaimException' || name === 'InvalidIdentityTokenException') {
+      throw new AssumeRoleDeniedError(o.roleArn, `${name}: ${message(err)}`, { roleArn: o.roleArn, ...ctx }, err);
+    }
+    if (name === 'ExpiredTokenException') {
+      throw new SourceCredentialsExpiredError('the web identity token has expired', { hint: 'request a fresh one (run the step again)', cause: err });
+    }
+    throw mapCommonError(err, 'sts', 'AssumeRoleWithWebIdentity', o.region);
+  }
+}
+
+/** GetCallerIdentity (whoami). */
+export async function getCallerIdentity(c: AwsCredentials, region: string): Promise<{ account: string; arn: string; userId: string }> {
+  const { mod, client } = await sts(region, c);
+  try {
+    const out = await client.send(new mod.GetCallerIdentityCommand({}));
+    return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
+  } catch (err) {
+    throw mapCallerError(err, 'GetCallerIdentity', region, 'GetCallerIdentity');
+  }
+}
