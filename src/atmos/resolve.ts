@@ -17,7 +17,7 @@ import { applyProfiles, availableProfiles, findProfileDir, loadProfile, profileL
 import { Reader } from './reader.ts';
 import { manifestsOfDirectory } from './stacks.ts';
 import type { ChainHop, Resolution } from './types.ts';
-import type { YamlMap } from './yaml.ts';
+import { posOf, type YamlMap } from './yaml.ts';
 
 /** Options of resolveDirectory. */
 export interface ResolveOptions {
@@ -103,7 +103,7 @@ function resolveWith(
   const fallback = envId ? { identity: null, source: null } : configDefault(auth, root);
   const stacks: StackInfo[] = files.map((file) => {
     const loaded = loader.load(file);
-    const nameOpts: Parameters<typeof stackName>[0] = { manifestPath: file, stacksBasePath: paths.stacksDir, merged: loaded.merged, where: { file } };
+    const nameOpts: Parameters<typeof stackName>[0] = { manifestPath: file, stacksBasePath: paths.stacksDir, merged: loaded.merged, where: posOf(getPath(config, 'stacks'), paths.nameTemplate ? 'name_template' : 'name_pattern') ?? { file: root } };
     if (paths.nameTemplate) nameOpts.nameTemplate = paths.nameTemplate;
     if (paths.namePattern) nameOpts.namePattern = paths.namePattern;
     const name = stackName(nameOpts);

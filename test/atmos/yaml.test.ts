@@ -17,7 +17,7 @@ test('!repo-root is evaluated', () => {
 });
 
 test('other tags stay opaque, never evaluated', () => {
-  const v = parseYaml('x: !exec rm -rf /\ny: !terraform.state vpc id\nz: !store s k\nw: !unknown.tag {a: 1}\n', 'f.yaml', ctx) as Record<string, YamlTag>;
+  const v = parseYaml('x: !exec rm -rf /\ny: !terraform.state vpc id\nz: !store s k\nw: !unknown.tag {a: 1}\n', 'f.yaml', ctx) as { x: YamlTag; y: YamlTag; z: YamlTag; w: YamlTag };
   assert.ok(v.x instanceof YamlTag);
   assert.is(v.x.tag, '!exec');
   assert.is(v.x.value, 'rm -rf /');
