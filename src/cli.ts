@@ -25,6 +25,61 @@ async function main(argv: string[]): Promise<number> {
     .command('list', 'identities of the active profile, and the stacks that default to each', (y) =>
       withResolveOptions(y).option('json', { type: 'boolean', describe: 'print JSON' }),
       async (a) => set(await (await import('./commands/list.ts')).run(a)))
+    .command('export', 'print the lines that put this shell into the directory\'s identity (the hook runs this)', (y) =>
+      withResolveOptions(y)
+        .option('format', { type: 'string', default: 'bash', describe: 'bash | zsh | sh | fish | dotenv | json | github' })
+        .option('identity', { type: 'string', describe: 'use this identity instead of the stacks\' default (as ATMOS_IDENTITY)' })
+        .option('login', { type: 'boolean', default: true, describe: 'log in when needed (only from a terminal, or when $BROWSER is set); --no-login never does' })
+        .epilog('On error nothing is printed on stdout (one message on stderr, non-zero exit). Where no identity applies, prints the lines that clear what atmos-auth set.\n\n'
+          + '--format github (GitHub Actions): when $GITHUB_ENV is set, the variables are appended to that file by atmos-auth itself and stdout carries only ::add-mask:: lines for the secrets, so a step is just `atmos-auth export --format github` (do NOT redirect it into $GITHUB_ENV). Without $GITHUB_ENV the env-file text goes to stdout.\n\n'
+          + 'Cached credentials are reused while at least ATMOS_AUTH_MIN_TTL seconds (default 900) remain.'),
+      async (a) => set(await (await import('./commands/export.ts')).run(a)))
+    .command('login', 'sign in to SSO for an identity (default: the directory\'s) or a provider, and cache its credentials', (y) =>
+      withResolveOptions(y)
+        .option('identity', { type: 'string', describe: 'identity to log in (default: the directory\'s)' })
+        .option('provider', { type: 'string', describe: 'SSO provider to sign in to (e.g. acme-sso)' })
+        .option('device-code', { type: 'boolean', describe: 'use the device code flow (open the URL on any device)' })
+        .option('force', { type: 'boolean', describe: 'sign in again even if the session is still valid' })
+        .conflicts('identity', 'provider'),
+      async (a) => set(await (await import('./commands/login.ts')).run(a)))
+    .command('logout', 'sign out of SSO and delete cached credentials (default: the provider of the directory\'s identity)', (y) =>
+      withResolveOptions(y)
+        .option('identity', { type: 'string', describe: 'only delete the cached credentials of this identity' })
+        .option('provider', { type: 'string', describe: 'sign out of this SSO provider and delete what came from it' })
+        .option('all', { type: 'boolean', describe: 'sign out of every known SSO session and delete every cached credential' })
+        .conflicts('identity', ['provider', 'all'])
+        .conflicts('provider', 'all'),
+      async (a) => set(await (await import('./commands/logout.ts')).run(a)))
+    .command('whoami', 'ask AWS STS who the directory\'s identity is (account, ARN)', (y) =>
+      withResolveOptions(y)
+        .option('identity', { type: 'string', describe: 'use this identity instead of the directory\'s' })
+        .option('json', { type: 'boolean', describe: 'print JSON' })
+        .option('login', { type: 'boolean', default: true, describe: 'log in when needed (from a terminal); --no-login never does' }),
+      async (a) => set(await (await import('./commands/whoami.ts')).run(a)))
+    .command('status', 'SSO sessions and cached credentials with the time they have left (offline)', (y) =>
+      withResolveOptions(y).option('json', { type: 'boolean', describe: 'print JSON' }),
+      async (a) => set(await (await import('./commands/status.ts')).run(a)))
+    .command('exec [command..]', 'run a command with the identity\'s credentials in its environment: atmos-auth exec -- cmd args', (y) =>
+      withResolveOptions(y)
+        .option('identity', { type: 'string', describe: 'use this identity instead of the directory\'s' })
+        .option('login', { type: 'boolean', default: true, describe: 'log in when needed (from a terminal); --no-login never does' })
+        .positional('command', { type: 'string', array: true, describe: 'the command and its arguments, after --' })
+        .epilog('Credentials reach the command through its environment only, never its arguments. Its exit status is passed through; signals are forwarded.'),
+      async (a) => set(await (await import('./commands/exec.ts')).run({ ...a, command: [...(a.command ?? []), ...((a['--'] as string[] | undefined) ?? [])].map(String) })))
+    .command('credential-process', 'print credentials as AWS credential_process JSON (for ~/.aws/config); never opens a browser', (y) =>
+      y
+        .option('identity', { type: 'string', demandOption: true, describe: 'the Atmos identity' })
+        .option('profile', { type: 'string', describe: 'Atmos profile(s), comma separated (default: $ATMOS_PROFILE)' })
+        .option('root', { type: 'string', describe: 'directory of the Atmos repository (default: the current one)' })
+        .epilog('In ~/.aws/config: credential_process = atmos-auth credential-process --identity plat-dev/terraform --profile developers --root /path/to/repo\n'
+          + 'When the SSO session has expired it fails with one message naming `atmos-auth login`.'),
+      async (a) => set(await (await import('./commands/credential-process.ts')).run(a)))
+    .command('user', 'IAM user keys (identity kind aws/user)', (y) =>
+      y.command('configure <identity>', 'store the access keys of an aws/user identity on this machine (prompted without echo, or one per line on stdin)', (z) =>
+        withResolveOptions(z).positional('identity', { type: 'string', demandOption: true, describe: 'the aws/user identity' }),
+        async (a) => set(await (await import('./commands/user.ts')).run({ ...a, identity: String(a.identity) })))
+        .demandCommand(1, 'name an action: atmos-auth user configure <identity>'),
+      () => {})
     .demandCommand(1, 'name a command; `atmos-auth --help` lists them')
     .strict()
     .help()

@@ -1,0 +1,63 @@
+/**
+ * `atmos-auth export`: the lines that move the current shell into the directory's identity (or out
+ * of ours when none applies). Output is written once, at the end: on any error stdout stays empty.
+ */
+import { appendFileSync } from 'node:fs';
+import { getCredentials } from '../credentials/get-credentials.ts';
+import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts';
+import { debug } from '../log.ts';
+import { clearEnv, identityEnv } from '../shell/env.ts';
+import { getFormat, type EnvChange } from '../shell/format.ts';
+
+export interface ExportArgs {
+  format?: string;
+  dir?: string;
+  identity?: string;
+  profile?: string;
+  login?: boolean;
+}
+
+/** Variables whose values GitHub must mask in logs. */
+const SECRET_VARS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+
+/**
+ * GitHub Actions: values go to the $GITHUB_ENV file (appended here, so a step needs no redirect),
+ * and stdout carries only `::add-mask::` commands, printed before the file is written.
+ */
+function writeGithub(text: string, change: EnvChange): void {
+  const file = process.env.GITHUB_ENV;
+  if (!file) {
+    process.stdout.write(text);
+    return;
+  }
+  const masks = SECRET_VARS.map((k) => change.set[k]).filter((v): v is string => !!v).map((v) => `::add-mask::${v}\n`);
+  process.stdout.write(masks.join(''));
+  if (text) appendFileSync(file, text);
+  debug(`appended ${Object.keys(change.set).length + change.unset.length} variable(s) to $GITHUB_ENV`);
+}
+
+export async function run(a: ExportArgs): Promise<number> {
+  const format = getFormat(a.format ?? 'bash');
+  const res = await resolveTarget(a);
+  let change: EnvChange;
+  if (!res.identity) {
+    debug(`export: no identity (${res.reason ?? 'none'}): clearing what atmos-auth set`);
+    change = clearEnv(process.env);
+  } else {
+    const r = await getCredentials(res, { login: implicitPolicy(a.login !== false), stderr: process.stderr });
+    const role = roleOf(r.hop);
+    change = identityEnv({
+      credentials: r.credentials,
+      identity: res.identity,
+      profiles: res.profiles,
+      stacks: res.stacks,
+      root: res.root,
+      region: res.region,
+      ...(role ? { role } : {}),
+    });
+  }
+  const text = format.render(change);
+  if (format.name === 'github') writeGithub(text, change);
+  else process.stdout.write(text);
+  return 0;
+}

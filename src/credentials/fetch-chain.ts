@@ -1,0 +1,304 @@
+/**
+ * The cold path of getCredentials: walks the identity chain from the root provider to the
+ * identity, reusing any cached hop, and fetching the rest under a cross-process lock per chain
+ * prefix (re-checking the cache once the lock is held, so N shells make one request). Only this
+ * module (loaded on demand) reaches src/aws, and only through dynamic import().
+ */
+import type { ChainHop, Resolution } from '../atmos/types.ts';
+import type { ErrorContext } from '../aws/errors.ts';
+import type { SsoProvider, SsoToken } from '../aws/sso-session.ts';
+import { AtmosAuthError } from '../errors.ts';
+import { debug, redact } from '../log.ts';
+import { withLock } from '../util/lock.ts';
+import { chainKey, isFresh, readCached, secondsLeft, writeCached } from './cache.ts';
+import { fmtLeft, identityHop, type CredentialsResult, type GetCredentialsOptions } from './get-credentials.ts';
+import { promptLine } from './prompt.ts';
+import type { AwsCredentials } from './types.ts';
+import { readUserKeys } from './user-store.ts';
+
+type Opts = GetCredentialsOptions & { minTtl: number };
+
+/** `--profile X` when the profiles differ from $ATMOS_PROFILE (so the printed command works as is). */
+function profileFlag(res: Resolution): string {
+  const p = res.profiles.join(',');
+  return p && p !== (process.env.ATMOS_PROFILE ?? '') ? ` --profile ${p}` : '';
+}
+
+/** The one command that logs this identity in. */
+export function loginCommandFor(res: Resolution): string {
+  return `atmos-auth login --identity ${res.identity ?? ''}${profileFlag(res)}`;
+}
+
+/** Atmos's default role session name: `atmos-<identity>-<unix seconds>`, sanitized to STS's alphabet, max 64. */
+export function defaultSessionName(identity: string, now: Date = new Date()): string {
+  const raw = `atmos-${identity}-${Math.floor(now.getTime() / 1000)}`.replace(/[^A-Za-z0-9+=,.@-]/g, '-');
+  return raw.slice(0, 64).replace(/-+$/, '') || 'atmos-session';
+}
+
+function profileLabel(res: Resolution): string {
+  return res.profiles.length ? res.profiles.join(',') : '(no profile)';
+}
+
+/** Fetches the chain of `res` (see module comment). */
+export async function fetchChain(res: Resolution, opts: Opts): Promise<CredentialsResult> {
+  const hop = identityHop(res);
+  return new ChainFetcher(res, opts).run(hop);
+}
+
+class ChainFetcher {
+  readonly res: Resolution;
+  readonly opts: Opts;
+  readonly identity: string;
+  ssoToken: SsoToken | undefined;
+  fetched = false;
+
+  constructor(res: Resolution, opts: Opts) {
+    this.res = res;
+    this.opts = opts;
+    this.identity = res.identity ?? '';
+  }
+
+  async run(hop: ChainHop): Promise<CredentialsResult> {
+    const credentials = await this.obtain(this.res.chain.length - 1);
+    return { credentials, fromCache: !this.fetched, hop };
+  }
+
+  /** Credentials of hop `i` (an identity, never the root provider): cache, else fetch under a lock. */
+  async obtain(i: number): Promise<AwsCredentials> {
+    const chain = this.res.chain.slice(0, i + 1);
+    const hop = chain[i]!;
+    const key = chainKey(chain, this.res.profiles);
+    const fresh = (): AwsCredentials | null => {
+      if (this.opts.login === 'always') return null;
+      const e = readCached(key);
+      return e && isFresh(e.credentials, this.opts.minTtl) ? e.credentials : null;
+    };
+    const early = fresh();
+    if (early) {
+      debug(`credentials cache hit for hop ${hop.name} (${fmtLeft(secondsLeft(early))} left)`);
+      return early;
+    }
+    return withLock(`credentials:${key}`, async () => {
+      const again = fresh();
+      if (again) {
+        debug(`credentials for hop ${hop.name} were fetched by another process meanwhile`);
+        return again;
+      }
+      const creds = await this.fetchHop(i);
+      this.fetched = true;
+      await writeCached(key, { identity: hop.name, profiles: this.res.profiles, chain, credentials: creds });
+      debug(`cached credentials for hop ${hop.name} (${key.slice(0, 12)}), valid ${fmtLeft(secondsLeft(creds))}`);
+      return creds;
+    });
+  }
+
+  /** The root provider of the chain when it is IAM Identity Center. */
+  ssoProvider(): SsoProvider & { kind: 'aws/iam-identity-center' } {
+    const root = this.res.chain[0];
+    if (root?.kind !== 'aws/iam-identity-center') throw new AtmosAuthError(`identity ${this.identity} needs an IAM Identity Center provider at the root of its chain`);
+    return root;
+  }
+
+  /** The SSO access token, logging in when the policy allows. */
+  async token(): Promise<SsoToken> {
+    if (this.ssoToken) return this.ssoToken;
+    const p = this.ssoProvider();
+    const { getSsoToken } = await import('../aws/sso-session.ts');
+    debug(`SSO token for provider ${p.name} (${p.startUrl}), login policy ${this.opts.login}`);
+    this.ssoToken = await getSsoToken(p, {
+      login: this.opts.login,
+      ...(this.opts.deviceCode ? { deviceCode: true } : {}),
+      stderr: this.opts.stderr,
+      ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+      loginCommand: loginCommandFor(this.res),
+    });
+    debug(`SSO token for ${p.name} from ${this.ssoToken.source}, expires ${this.ssoToken.expiresAt.toISOString()}, access token ${redact(this.ssoToken.accessToken)}`);
+    return this.ssoToken;
+  }
+
+  /**
+   * Runs a portal call with the SSO token. A revoked token (the portal already dropped it) means
+   * one more try: the token is fetched again, which refreshes or logs in as the policy allows.
+   */
+  async withToken<T>(fn: (t: SsoToken) => Promise<T>): Promise<T> {
+    const { TokenRevokedError } = await import('../aws/errors.ts');
+    const t = await this.token();
+    try {
+      return await fn(t);
+    } catch (err) {
+      if (!(err instanceof TokenRevokedError)) throw err;
+      debug(`SSO token of ${this.ssoProvider().name} was refused by the portal: getting a new one`);
+      if (this.opts.login === 'never') throw await this.loginRequired(`the SSO session of provider ${this.ssoProvider().name} was signed out or revoked`);
+      this.ssoToken = undefined;
+      return fn(await this.token());
+    }
+  }
+
+  ctx(hop: ChainHop, extra: Partial<ErrorContext> = {}): ErrorContext {
+    return { identity: this.identity, profile: profileLabel(this.res), ...(hop.kind === 'aws/permission-set' ? { permissionSet: hop.permissionSet } : {}), ...extra };
+  }
+
+  /** Region for STS calls of hop `hop`. */
+  region(hop: ChainHop): string {
+    const root = this.res.chain[0];
+    return hop.region ?? this.res.region ?? root?.region ?? 'us-east-1';
+  }
+
+  async fetchHop(i: number): Promise<AwsCredentials> {
+    const hop = this.res.chain[i]!;
+    const prev = i > 0 ? this.res.chain[i - 1] : undefined;
+    switch (hop.kind) {
+      case 'aws/permission-set':
+        return this.permissionSet(hop);
+      case 'aws/assume-role':
+        if (prev?.kind === 'github/oidc') return this.webIdentity(hop, prev);
+        if (!prev || prev.kind === 'aws/iam-identity-center' || prev.kind === 'aws/saml') {
+          throw new AtmosAuthError(`identity ${hop.name} (aws/assume-role) needs credentials to assume ${hop.roleArn} from: chain it via an identity (via: {identity: ...}) or a github/oidc provider`);
+        }
+        return this.assumeRole(hop, await this.obtain(i - 1), prev);
+      case 'aws/user':
+        return this.user(hop);
+      default:
+        throw new AtmosAuthError(`identity ${hop.name}: kind ${hop.kind} is not supported by atmos-auth yet`);
+    }
+  }
+
+  async permissionSet(hop: Extract<ChainHop, { kind: 'aws/permission-set' }>): Promise<AwsCredentials> {
+    const p = this.ssoProvider();
+    const { accountIdByName, getRoleCredentials } = await import('../aws/portal.ts');
+    let accountId = hop.account.id;
+    if (!accountId) {
+      const name = hop.account.name ?? '';
+      accountId = await this.translate(() => this.withToken((t) => accountIdByName(p, t, name, this.ctx(hop, { accountName: name }))), hop);
+      debug(`account ${name} is ${accountId}`);
+    }
+    const id = accountId;
+    debug(`GetRoleCredentials ${hop.permissionSet} in ${hop.account.name ?? ''} (${id}) for ${hop.name}`);
+    return this.translate(
+      () => this.withToken((t) => getRoleCredentials(p, t, id, hop.permissionSet, this.ctx(hop, { accountId: id, ...(hop.account.name ? { accountName: hop.account.name } : {}) }))),
+      hop,
+      id,
+    );
+  }
+
+  async assumeRole(hop: Extract<ChainHop, { kind: 'aws/assume-role' }>, from: AwsCredentials, prev: ChainHop): Promise<AwsCredentials> {
+    const { assumeRole } = await import('../aws/sts.ts');
+    const sessionName = hop.sessionName ?? defaultSessionName(hop.name);
+    debug(`AssumeRole ${hop.roleArn} as ${sessionName} from ${prev.name}${hop.externalId ? ' with external id' : ''}`);
+    return this.translate(
+      () =>
+        assumeRole(
+          from,
+          {
+            roleArn: hop.roleArn,
+            sessionName,
+            ...(hop.externalId ? { externalId: hop.externalId } : {}),
+            ...(hop.duration ? { durationSeconds: hop.duration } : {}),
+            region: this.region(hop),
+          },
+          this.ctx(hop, { roleArn: hop.roleArn }),
+        ),
+      hop,
+    );
+  }
+
+  async webIdentity(hop: Extract<ChainHop, { kind: 'aws/assume-role' }>, provider: Extract<ChainHop, { kind: 'github/oidc' }>): Promise<AwsCredentials> {
+    const { getGithubIdToken } = await import('../aws/github-oidc.ts');
+    const { assumeRoleWithWebIdentity } = await import('../aws/sts.ts');
+    debug(`GitHub Actions ID token for audience ${provider.audience} (provider ${provider.name})`);
+    const token: string = await this.translate(() => getGithubIdToken(provider.audience), hop);
+    const sessionName = hop.sessionName ?? defaultSessionName(hop.name);
+    debug(`AssumeRoleWithWebIdentity ${hop.roleArn} as ${sessionName}, web identity token ${redact(token)}`);
+    return this.translate(
+      () =>
+        assumeRoleWithWebIdentity(
+          {
+            roleArn: hop.roleArn,
+            sessionName,
+            webIdentityToken: token,
+            ...(hop.duration ? { durationSeconds: hop.duration } : {}),
+            region: hop.region ?? provider.region ?? this.region(hop),
+          },
+          this.ctx(hop, { roleArn: hop.roleArn }),
+        ),
+      hop,
+    );
+  }
+
+  async user(hop: Extract<ChainHop, { kind: 'aws/user' }>): Promise<AwsCredentials> {
+    const keys = readUserKeys(hop.name);
+    if (!keys) {
+      throw new AtmosAuthError(`identity ${hop.name} (aws/user, profile ${profileLabel(this.res)}) has no access keys stored on this machine`, {
+        hint: `run: atmos-auth user configure ${hop.name}`,
+      });
+    }
+    const { getSessionToken } = await import('../aws/sts.ts');
+    let mfaCode: string | undefined;
+    if (hop.mfaArn) {
+      if (this.opts.login === 'never') throw await this.loginRequired(`identity ${hop.name} needs an MFA code (${hop.mfaArn}) and this command may not prompt`);
+      mfaCode = (await promptLine(`MFA code for ${hop.name} (${hop.mfaArn}): `, { stderr: this.opts.stderr, secret: false })).trim();
+      if (!/^\d{6}$/.test(mfaCode)) throw new AtmosAuthError(`the MFA code must be 6 digits`, { hint: 'run the command again and enter the code your MFA device shows' });
+    }
+    debug(`GetSessionToken for ${hop.name} (key ${keys.accessKeyId.slice(0, 4)}...)${hop.mfaArn ? ` with MFA ${hop.mfaArn}` : ''}`);
+    return this.translate(
+      () =>
+        getSessionToken(
+          { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
+          {
+            ...(hop.mfaArn ? { mfaSerial: hop.mfaArn, mfaCode } : {}),
+            ...(hop.sessionDuration ? { durationSeconds: hop.sessionDuration } : {}),
+            region: this.region(hop),
+          },
+        ),
+      hop,
+    );
+  }
+
+  /** A LoginRequiredError that names the one command to run. */
+  async loginRequired(why: string): Promise<Error> {
+    const { LoginRequiredError } = await import('../aws/errors.ts');
+    return new LoginRequiredError(why, loginCommandFor(this.res));
+  }
+
+  /**
+   * Runs `fn`, turning network-layer errors into messages that name the profile, identity,
+   * permission set and account, and the one thing to do.
+   */
+  async translate<T>(fn: () => Promise<T>, hop?: ChainHop, accountId?: string): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw await this.explain(err, hop, accountId);
+    }
+  }
+
+  async explain(err: unknown, hop?: ChainHop, accountId?: string): Promise<unknown> {
+    if ((err as { explained?: boolean })?.explained) return err;
+    const e = await import('../aws/errors.ts');
+    const prof = profileLabel(this.res);
+    let out: unknown = err;
+    if (err instanceof e.NoAssignmentError && hop?.kind === 'aws/permission-set') {
+      const acct = `${hop.account.name ?? accountId}${hop.account.name && accountId ? ` (${accountId})` : ''}`;
+      out = new AtmosAuthError(
+        `profile ${prof} maps ${this.identity} to ${hop.permissionSet} in ${acct}, but your SSO user has no such assignment`,
+        { hint: `ask your AWS administrator to assign ${hop.permissionSet} on ${acct} to you in IAM Identity Center, or use a profile that maps ${this.identity} to a permission set you have (ATMOS_PROFILE=...)`, cause: err },
+      );
+    } else if (err instanceof e.LoginRequiredError) {
+      // The network layer names the provider; the identity form also works from any directory of the repository.
+      out = new e.LoginRequiredError(`${err.message} (identity ${this.identity}, profile ${prof})`, err.command || loginCommandFor(this.res));
+    } else if (err instanceof e.AssumeRoleDeniedError && hop?.kind === 'aws/assume-role') {
+      const i = this.res.chain.indexOf(hop);
+      const from = this.res.chain[i - 1];
+      out = new AtmosAuthError(`identity ${hop.name} (profile ${prof}) may not assume ${hop.roleArn}${from ? ` from ${from.name} (${from.kind})` : ''}: ${err.message.replace(/^not allowed to assume \S+ (\([^)]*\) )?:?\s*/, '')}`, {
+        hint: `the trust policy of ${hop.roleArn} must allow ${from ? from.name : 'the previous hop'}${hop.externalId ? ' with the configured external_id' : ''}: ask the role's owner, or check principal.assume_role of ${hop.name}`,
+        cause: err,
+      });
+    } else if (err instanceof AtmosAuthError && hop && !(err instanceof e.TokenRevokedError)) {
+      const what = hop.kind === 'aws/permission-set' ? ` (${hop.permissionSet} in ${hop.account.name ?? hop.account.id})` : hop.kind === 'aws/assume-role' ? ` (${hop.roleArn})` : '';
+      out = new AtmosAuthError(`identity ${this.identity}, profile ${prof}, hop ${hop.name}${what}: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
+      Object.defineProperty(out, 'exitCode', { value: err.exitCode });
+    }
+    if (out && typeof out === 'object') (out as { explained?: boolean }).explained = true;
+    return out;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * What the credential commands share: resolve the directory (with --identity acting as
+ * ATMOS_IDENTITY does) and decide whether this run may open a browser.
+ */
+import { resolve as resolvePath } from 'node:path';
+import type { ChainHop, Resolution } from '../atmos/types.ts';
+import type { LoginPolicy } from './types.ts';
+
+/** The options that pick a directory, profile and identity. */
+export interface TargetArgs {
+  dir?: string | undefined;
+  profile?: string | undefined;
+  identity?: string | undefined;
+}
+
+/** Resolves `dir` (default: cwd); `identity` overrides the stacks' default as ATMOS_IDENTITY does. */
+export async function resolveTarget(a: TargetArgs): Promise<Resolution> {
+  const env = { ...process.env };
+  if (a.identity) env.ATMOS_IDENTITY = a.identity;
+  const { resolveDirectory } = await import('../atmos/resolve.ts');
+  return resolveDirectory({ dir: resolvePath(a.dir ?? process.cwd()), ...(a.profile ? { profile: a.profile } : {}), env });
+}
+
+/**
+ * True when a login may be started without being asked for explicitly: stdin and stderr are a
+ * terminal, or BROWSER is set (the user or a test named the program that completes the login).
+ */
+export function mayLogInImplicitly(): boolean {
+  return (!!process.stdin.isTTY && !!process.stderr.isTTY) || !!process.env.BROWSER;
+}
+
+/** The policy of commands that log in only when needed (export, whoami, exec). */
+export function implicitPolicy(allowLogin = true): LoginPolicy {
+  return allowLogin && mayLogInImplicitly() ? 'if-needed' : 'never';
+}
+
+/** Permission set or role name of an identity hop (for ATMOS_AUTH_ACCESS and messages). */
+export function roleOf(hop: ChainHop): string | undefined {
+  if (hop.kind === 'aws/permission-set') return hop.permissionSet;
+  if (hop.kind === 'aws/assume-role') return hop.roleArn.split('/').pop();
+  return undefined;
+}
+
+/** An IAM Identity Center provider hop. */
+export type SsoHop = Extract<ChainHop, { kind: 'aws/iam-identity-center' }>;
+
+/**
+ * The SSO provider called `name` (any case): from the active configuration of `dir` (the root of
+ * any identity chain that uses it), else from the chains recorded in the credentials cache.
+ */
+export async function findSsoProvider(name: string, a: TargetArgs): Promise<SsoHop | null> {
+  const want = name.toLowerCase();
+  try {
+    const { resolveContext } = await import('../atmos/resolve.ts');
+    const { buildChain } = await import('../atmos/chain.ts');
+    const env = { ...process.env };
+    delete env.ATMOS_IDENTITY;
+    const ctx = resolveContext({ dir: resolvePath(a.dir ?? process.cwd()), ...(a.profile ? { profile: a.profile } : {}), env });
+    for (const id of ctx.auth.identities.values()) {
+      let root: ChainHop | undefined;
+      try {
+        root = buildChain(id.name, ctx.auth)[0];
+      } catch {
+        continue;
+      }
+      if (root?.kind === 'aws/iam-identity-center' && root.name.toLowerCase() === want) return root;
+    }
+  } catch {
+    // Not in a repository (or a broken one): the cache may still know the provider.
+  }
+  const { listCached } = await import('./cache.ts');
+  for (const e of listCached()) {
+    const root = e.chain[0];
+    if (root?.kind === 'aws/iam-identity-center' && root.name.toLowerCase() === want) return root;
+  }
+  return null;
+}
+
+/** The provider hop as the network layer takes it. */
+export function ssoProviderOf(h: SsoHop): { name: string; startUrl: string; region: string; sessionDuration?: number } {
+  return { name: h.name, startUrl: h.startUrl, region: h.region, ...(h.sessionDuration ? { sessionDuration: h.sessionDuration } : {}) };
+}
