@@ -80,6 +80,18 @@ async function main(argv: string[]): Promise<number> {
         async (a) => set(await (await import('./commands/user.ts')).run({ ...a, identity: String(a.identity) })))
         .demandCommand(1, 'name an action: atmos-auth user configure <identity>'),
       () => {})
+    .command('hook <shell>', 'print the shell hook to load in your rc file: eval "$(atmos-auth hook zsh)", or `atmos-auth hook fish | source`', (y) =>
+      y.positional('shell', { type: 'string', choices: ['zsh', 'bash', 'fish'], demandOption: true }),
+      async (a) => set(await (await import('./commands/hook.ts')).run(a)))
+    .command('direnv', 'print the direnv library defining `use atmos` (save it as ~/.config/direnv/lib/use_atmos.sh)', (y) =>
+      withResolveOptions(y)
+        .option('watch-files', { type: 'boolean', describe: 'print the watch_file line for the directory (use_atmos runs this)' })
+        .option('identity', { type: 'string', describe: 'identity to use instead of the stacks\' default' }),
+      async (a) => set(await (await import('./commands/direnv.ts')).run(a)))
+    .command('prompt', 'print the prompt segment (identity, access, time left) from the environment', (y) =>
+      y.option('init', { type: 'string', choices: ['zsh', 'bash', 'fish'], describe: 'print the atmos_auth_prompt shell function instead' })
+        .option('zsh', { type: 'boolean', describe: 'escape % for zsh prompt expansion' }),
+      async (a) => set(await (await import('./commands/prompt.ts')).run(a)))
     .demandCommand(1, 'name a command; `atmos-auth --help` lists them')
     .strict()
     .help()
