@@ -51,12 +51,6 @@ export function discoverConfig(reader: Reader): BaseConfig {
   let config: YamlMap = {};
   let root: string | null = null;
 
-  // Every directory from cwd upward was listed to decide which config applies.
-  for (let d = cwd; ; d = dirname(d)) {
-    trace.dir(d);
-    if (dirname(d) === d) break;
-  }
-
   const merge = (dir: string, project: boolean, fragments: boolean) => {
     const file = configFileIn(dir);
     if (!file || loaded.has(file)) return;
@@ -90,6 +84,16 @@ export function discoverConfig(reader: Reader): BaseConfig {
     const p = resolvePath(cwd, envPath);
     merge(isFile(p) ? dirname(p) : p, true, true);
   }
+  // The directories from cwd up to the root were looked at: a config appearing in one of them
+  // would change the answer. Above the root only the git root matters (kept short so a busy /tmp
+  // does not make every answer look fresh to the resolution cache).
+  const top: string | null = root;
+  for (let d = cwd; ; d = dirname(d)) {
+    trace.dir(d);
+    if (d === top || dirname(d) === d) break;
+  }
+  const g = gitRootOf(cwd);
+  if (g) trace.dir(g);
   return { root, config, sources };
 }
 
