@@ -28,7 +28,8 @@ export function baseClientConfig(region: string) {
   return {
     region,
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: t.connectionTimeout, requestTimeout: t.requestTimeout },
+    // Without throwOnRequestTimeout, current @smithy/node-http-handler only warns when requestTimeout passes.
+    requestHandler: { connectionTimeout: t.connectionTimeout, requestTimeout: t.requestTimeout, throwOnRequestTimeout: true },
   };
 }
 
