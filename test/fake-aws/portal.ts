@@ -88,8 +88,9 @@ function paginate<T>(ctx: Ctx, all: T[]): { items: T[]; nextToken?: string } {
   const q = ctx.url.searchParams;
   const asked = q.get('max_result');
   const max = asked === null ? Infinity : Number(asked);
-  if (!Number.isInteger(max) && max !== Infinity) throw new AwsError('InvalidRequestException', 'max_result must be an integer');
-  if (max < 1 || max > 100) throw new AwsError('InvalidRequestException', 'max_result must be between 1 and 100');
+  if (asked !== null && (!Number.isInteger(max) || max < 1 || max > 100)) {
+    throw new AwsError('InvalidRequestException', 'max_result must be an integer from 1 to 100');
+  }
   const size = Math.min(max, ctx.state.scenario.pageSize);
   let start = 0;
   const token = q.get('next_token');
