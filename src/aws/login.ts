@@ -220,7 +220,8 @@ function tokenResult(out: { accessToken?: string; expiresIn?: number; refreshTok
   if (!out.accessToken) throw new LoginFailedError('IAM Identity Center returned no access token');
   const r: LoginResult = {
     accessToken: out.accessToken,
-    expiresAt: new Date(Date.now() + (out.expiresIn ?? 3600) * 1000),
+    // Whole seconds, as the cache file stores it, so every reader sees the same expiry.
+    expiresAt: new Date(Math.floor(Date.now() / 1000 + (out.expiresIn ?? 3600)) * 1000),
     registration: reg,
   };
   if (out.refreshToken) r.refreshToken = out.refreshToken;

@@ -224,7 +224,7 @@ async function refresh(p: SsoProvider, loc: TokenLocation, t: CachedToken, signa
       startUrl: t.startUrl ?? loc.startUrl,
       region: t.region ?? loc.region,
       accessToken: out.accessToken,
-      expiresAt: new Date(Date.now() + (out.expiresIn ?? 3600) * 1000),
+      expiresAt: new Date(Math.floor(Date.now() / 1000 + (out.expiresIn ?? 3600)) * 1000),
       clientId: t.clientId!,
       clientSecret: t.clientSecret!,
       registrationExpiresAt: t.registrationExpiresAt!,
