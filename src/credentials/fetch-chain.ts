@@ -289,13 +289,14 @@ class ChainFetcher {
     } else if (err instanceof e.AssumeRoleDeniedError && hop?.kind === 'aws/assume-role') {
       const i = this.res.chain.indexOf(hop);
       const from = this.res.chain[i - 1];
-      out = new AtmosAuthError(`identity ${hop.name} (profile ${prof}) may not assume ${hop.roleArn}${from ? ` from ${from.name} (${from.kind})` : ''}: ${err.message.replace(/^not allowed to assume \S+ (\([^)]*\) )?:?\s*/, '')}`, {
+      out = new AtmosAuthError(`identity ${hop.name} (profile ${prof}) may not assume ${hop.roleArn}${from ? ` from ${from.name} (${from.kind})` : ''}: ${err.message.replace(/^not allowed to assume \S+( \([^)]*\))?:\s*/, '')}`, {
         hint: `the trust policy of ${hop.roleArn} must allow ${from ? from.name : 'the previous hop'}${hop.externalId ? ' with the configured external_id' : ''}: ask the role's owner, or check principal.assume_role of ${hop.name}`,
         cause: err,
       });
     } else if (err instanceof AtmosAuthError && hop && !(err instanceof e.TokenRevokedError)) {
-      const what = hop.kind === 'aws/permission-set' ? ` (${hop.permissionSet} in ${hop.account.name ?? hop.account.id})` : hop.kind === 'aws/assume-role' ? ` (${hop.roleArn})` : '';
-      out = new AtmosAuthError(`identity ${this.identity}, profile ${prof}, hop ${hop.name}${what}: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
+      const what = hop.kind === 'aws/permission-set' ? `, ${hop.permissionSet} in ${hop.account.name ?? hop.account.id}` : hop.kind === 'aws/assume-role' ? `, role ${hop.roleArn}` : '';
+      const via = hop.name === this.identity ? '' : `, via ${hop.name}`;
+      out = new AtmosAuthError(`identity ${this.identity} (profile ${prof}${via}${what}): ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
       Object.defineProperty(out, 'exitCode', { value: err.exitCode });
     }
     if (out && typeof out === 'object') (out as { explained?: boolean }).explained = true;

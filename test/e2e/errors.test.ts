@@ -1,0 +1,110 @@
+// Every error of issue 3 §3 through `export`: exit code, empty stdout, one message naming what to
+// do. Plus throttling that recovers, unreachable endpoints within a bounded time, and no terminal.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startFakeAws } from '../fake-aws/server.ts';
+import { cli, parseExports, sandbox } from './helpers.ts';
+
+// bob only has TerraformPlanAccess on the plat accounts.
+const fake = await startFakeAws({ scenario: { loginAs: 'bob' } });
+const sb = sandbox(fake);
+
+test.after(async () => {
+  await fake.close();
+  sb.cleanup();
+});
+
+test('no terminal and no BROWSER: no login, the one command that fixes it', async () => {
+  const r = await cli(sb, ['export'], { env: { BROWSER: '' } });
+  assert.is(r.code, 1);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /atmos-auth login --identity plat-dev\/terraform/);
+  assert.is(fake.count('Authorize'), 0);
+});
+
+test('no assignment: names profile, identity, permission set and account, and what to do', async () => {
+  const r = await cli(sb, ['export']);
+  assert.is(r.code, 1);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /profile developers maps plat-dev\/terraform to TerraformApplyAccess in plat-dev \(200000000001\)/);
+  assert.match(r.stderr, /no such assignment/);
+  assert.match(r.stderr, /ask/);
+  assert.match(r.stderr, /ATMOS_PROFILE/);
+  assert.is(r.stderr.trim().split('\n').filter((l) => l.startsWith('atmos-auth: ') && !/signing in|Opening|visit/.test(l)).length, 1);
+});
+
+test('the same user gets the plan-only identity of plat-prod (the login was kept)', async () => {
+  fake.clearLog();
+  const r = await cli(sb, ['export'], { cwd: sb.stackDir('plat/prod') });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(parseExports(r.stdout).ATMOS_AUTH_ACCESS, 'plan');
+  assert.is(fake.count('Authorize'), 0);
+});
+
+test('throttling: retried with backoff, then success', async () => {
+  fake.clearLog();
+  fake.fault({ op: 'GetRoleCredentials', status: 429, errorType: 'TooManyRequestsException', times: 2 });
+  const r = await cli(sb, ['export', '--no-login'], { cwd: sb.stackDir('plat/staging') });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(fake.count('GetRoleCredentials'), 3);
+});
+
+test('throttling that does not stop: a clear error, nothing on stdout', async () => {
+  fake.clearFaults();
+  fake.fault({ op: 'GetRoleCredentials', status: 429, errorType: 'TooManyRequestsException' });
+  try {
+    const r = await cli(sb, ['export', '--no-login'], { cwd: sb.stackDir('plat/sandbox') });
+    assert.is(r.code, 1);
+    assert.is(r.stdout, '');
+    assert.match(r.stderr, /throttl/i);
+    assert.match(r.stderr, /plat-sandbox\/terraform/);
+  } finally {
+    fake.clearFaults();
+  }
+});
+
+test('endpoint unreachable: fails within a bounded time, naming the endpoint', async () => {
+  const r = await cli(sb, ['export', '--no-login'], {
+    cwd: sb.stackDir('plat/sandbox'),
+    env: { AWS_ENDPOINT_URL_SSO: 'http://127.0.0.1:9' },
+    timeoutMs: 30_000,
+  });
+  assert.is(r.signal, null, 'killed by the test timeout: the command hung');
+  assert.is(r.code, 1);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /cannot reach .*127\.0\.0\.1:9/);
+});
+
+test('slow endpoint: the request deadline applies', async () => {
+  fake.fault({ op: 'GetRoleCredentials', delayMs: 4000 });
+  try {
+    const r = await cli(sb, ['export', '--no-login'], { cwd: sb.stackDir('plat/sandbox'), env: { ATMOS_AUTH_HTTP_TIMEOUT_MS: '300' }, timeoutMs: 30_000 });
+    assert.is(r.signal, null);
+    assert.is(r.code, 1);
+    assert.is(r.stdout, '');
+    assert.match(r.stderr, /cannot reach|no answer/);
+  } finally {
+    fake.clearFaults();
+  }
+});
+
+test('a revoked session with --no-login: nothing on stdout, names atmos-auth login', async () => {
+  fake.revokeTokens();
+  const r = await cli(sb, ['export', '--no-login'], { cwd: sb.stackDir('plat/sandbox') });
+  assert.is(r.code, 1);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /atmos-auth login/);
+});
+
+test('unknown format and unknown identity: usage/config errors, nothing on stdout', async () => {
+  const f = await cli(sb, ['export', '--format', 'tcsh']);
+  assert.is(f.code, 2);
+  assert.is(f.stdout, '');
+  assert.match(f.stderr, /unknown format/);
+  const i = await cli(sb, ['export', '--identity', 'nope/terraform']);
+  assert.is(i.code, 1);
+  assert.is(i.stdout, '');
+  assert.match(i.stderr, /nope\/terraform/);
+});
+
+test.run();
