@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
         .option('login', { type: 'boolean', default: true, describe: 'log in when needed (from a terminal); --no-login never does' })
         .positional('command', { type: 'string', array: true, describe: 'the command and its arguments, after --' })
         .epilog('Credentials reach the command through its environment only, never its arguments. Its exit status is passed through; signals are forwarded.'),
-      async (a) => set(await (await import('./commands/exec.ts')).run({ ...a, command: [...(a.command ?? []), ...((a['--'] as string[] | undefined) ?? [])].map(String) })))
+      async (a) => set(await (await import('./commands/exec.ts')).run({ ...a, command: [...(a.command ?? []), ...a._.slice(1)].map(String) })))
     .command('credential-process', 'print credentials as AWS credential_process JSON (for ~/.aws/config); never opens a browser', (y) =>
       y
         .option('identity', { type: 'string', demandOption: true, describe: 'the Atmos identity' })
