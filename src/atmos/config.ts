@@ -8,7 +8,7 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { debug } from '../log.ts';
-import { gitRootOf, isDir, isFile, yamlFilesUnder } from './fsutil.ts';
+import { gitRootOf, isDir, isFile, yamlFilesUnder, type Trace } from './fsutil.ts';
 import { deepMerge } from './merge.ts';
 import type { Reader } from './reader.ts';
 import { isPlainMap, type YamlMap } from './yaml.ts';
@@ -27,24 +27,30 @@ export interface BaseConfig {
 }
 
 /** The config file of a directory, if any. */
-export function configFileIn(dir: string): string | undefined {
+export function configFileIn(dir: string, trace?: Trace): string | undefined {
   for (const n of CONFIG_NAMES) {
     const p = join(dir, n);
     if (isFile(p)) return p;
+    trace?.missing(p);
   }
   return undefined;
 }
 
 /** Atmos's hasLocalAtmosConfig: any of atmos.yaml, .atmos.yaml, .atmos/, .atmos.d/, atmos.d/. */
-function hasLocalConfig(dir: string): boolean {
-  return configFileIn(dir) !== undefined || ['.atmos', '.atmos.d', 'atmos.d'].some((n) => isDir(join(dir, n)));
+function hasLocalConfig(dir: string, trace: Trace): boolean {
+  if (configFileIn(dir, trace) !== undefined) return true;
+  for (const n of ['.atmos', '.atmos.d', 'atmos.d']) {
+    if (isDir(join(dir, n))) return true;
+    trace.missing(join(dir, n));
+  }
+  return false;
 }
 
 /** Discovers and merges atmos.yaml for `reader.cwd`. */
 export function discoverConfig(reader: Reader): BaseConfig {
   const { env, cwd, trace } = reader;
   const envPath = env.ATMOS_CLI_CONFIG_PATH || '';
-  const local = hasLocalConfig(cwd);
+  const local = hasLocalConfig(cwd, trace);
   const home = env.HOME || homedir();
   const loaded = new Set<string>();
   const sources: string[] = [];
@@ -52,7 +58,7 @@ export function discoverConfig(reader: Reader): BaseConfig {
   let root: string | null = null;
 
   const merge = (dir: string, project: boolean, fragments: boolean) => {
-    const file = configFileIn(dir);
+    const file = configFileIn(dir, trace);
     if (!file || loaded.has(file)) return;
     loaded.add(file);
     if (fragments) {
@@ -71,7 +77,7 @@ export function discoverConfig(reader: Reader): BaseConfig {
   merge(join(home, '.atmos'), false, true);
   if (!envPath && !local) {
     for (let d = dirname(cwd); ; d = dirname(d)) {
-      if (configFileIn(d)) { merge(d, true, true); break; }
+      if (configFileIn(d, trace)) { merge(d, true, true); break; }
       if (dirname(d) === d) break;
     }
     if (env.ATMOS_GIT_ROOT_BASEPATH !== 'false') {
@@ -101,7 +107,10 @@ function mergeFragments(reader: Reader, dir: string, config: YamlMap): YamlMap {
   let out = config;
   for (const sub of ['atmos.d', '.atmos.d']) {
     const d = join(dir, sub);
-    if (!isDir(d)) continue;
+    if (!isDir(d)) {
+      reader.trace.missing(d);
+      continue;
+    }
     for (const f of yamlFilesUnder(d, reader.trace)) {
       const v = reader.yaml(f);
       if (isPlainMap(v)) out = deepMerge(out, v) as YamlMap;

@@ -6,8 +6,11 @@ import { dirname, join } from 'node:path';
 export class Trace {
   readonly files = new Set<string>();
   readonly dirs = new Set<string>();
+  /** Paths looked for and not found: their appearing would change the answer. */
+  readonly absent = new Set<string>();
   file(p: string): void { this.files.add(p); }
   dir(p: string): void { this.dirs.add(p); }
+  missing(p: string): void { this.absent.add(p); }
 }
 
 /** True when `p` is an existing regular file (following symlinks). */

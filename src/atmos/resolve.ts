@@ -65,7 +65,7 @@ export function resolveContext(opts: ResolveOptions): ResolvedContext {
   const reader = new Reader(dir, env);
   const base = discoverConfig(reader);
   const done = (r: Omit<Resolution, 'files' | 'dirs'>, auth: AuthConfig, stacks: StackInfo[]): ResolvedContext => ({
-    resolution: { ...r, files: [...reader.trace.files].sort(), dirs: [...reader.trace.dirs].sort() },
+    resolution: { ...r, files: [...reader.trace.files].sort(), dirs: [...reader.trace.dirs].sort(), absent: [...reader.trace.absent].sort() },
     auth,
     stacks,
   });

@@ -85,4 +85,9 @@ export interface Resolution {
    * there can change it). The resolution cache validates their mtimes too.
    */
   dirs: string[];
+  /**
+   * Paths looked for and not found (an atmos.yaml in a parent, ~/.atmos, atmos.d fragments): one
+   * appearing there would change the answer, so the cache and direnv watch these too.
+   */
+  absent?: string[];
 }

@@ -1,0 +1,179 @@
+/**
+ * Remembers what a directory resolved to, so a `cd` into a known stack directory parses no YAML.
+ * As mise's hook-env does: an entry is valid while every file that went into it keeps its mtime,
+ * size and inode, every directory whose listing mattered keeps its mtime (or stays absent), and
+ * every environment variable the engine read keeps its value. Variables are recorded by handing
+ * the engine an environment that notes each read, so `!env` tags and ATMOS_* settings are covered
+ * without a list to keep in sync.
+ */
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { debug } from '../log.ts';
+import { paths } from '../paths.ts';
+import { readPrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
+import type { Resolution } from './types.ts';
+
+const VERSION = 1;
+
+/** What a file or directory looked like: mtime:size:ino, or '-' when absent. */
+type Signature = string;
+
+interface Entry {
+  v: number;
+  resolution: Resolution;
+  files: Record<string, Signature>;
+  dirs: Record<string, Signature>;
+  /** Paths that must stay absent. */
+  absent?: string[];
+  /** Environment variables read while resolving; null: was unset. */
+  env: Record<string, string | null>;
+}
+
+/** Inputs that select a cache entry (each cached separately, so switching profile does not thrash). */
+export interface CacheKeyInput {
+  dir: string;
+  profile?: string | undefined;
+  env: NodeJS.ProcessEnv;
+}
+
+function signature(p: string): Signature {
+  try {
+    const st = statSync(p, { bigint: false });
+    return `${st.mtimeMs}:${st.size}:${st.ino}`;
+  } catch {
+    return '-';
+  }
+}
+
+function dirSignature(p: string): Signature {
+  try {
+    return String(statSync(p).mtimeMs);
+  } catch {
+    return '-';
+  }
+}
+
+function exists(p: string): boolean {
+  try {
+    statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function entryPath(k: CacheKeyInput, cacheDir: string): string {
+  const e = k.env;
+  const key = JSON.stringify([VERSION, k.dir, k.profile ?? null, e.ATMOS_PROFILE ?? null, e.ATMOS_IDENTITY ?? null, e.ATMOS_CLI_CONFIG_PATH ?? null, e.ATMOS_BASE_PATH ?? null]);
+  return join(cacheDir, 'resolve', `${createHash('sha1').update(key).digest('hex')}.json`);
+}
+
+/** An environment that records every variable read from it into `seen`. */
+export function recordingEnv(env: NodeJS.ProcessEnv, seen: Map<string, string | null>): NodeJS.ProcessEnv {
+  return new Proxy(env, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof prop === 'string') seen.set(prop, typeof v === 'string' ? v : null);
+      return v;
+    },
+    has(target, prop) {
+      const v = Reflect.has(target, prop);
+      if (typeof prop === 'string' && !seen.has(prop)) seen.set(prop, typeof target[prop] === 'string' ? target[prop] : null);
+      return v;
+    },
+  });
+}
+
+/** The cached Resolution for these inputs when still valid; null otherwise. Never throws. */
+export function readResolution(k: CacheKeyInput, cacheDir: string = paths.cache): Resolution | null {
+  let entry: Entry;
+  try {
+    const text = readPrivateFile(entryPath(k, cacheDir));
+    if (text === null) return null;
+    entry = JSON.parse(text) as Entry;
+  } catch (err) {
+    debug(`resolution cache: unreadable entry ignored (${(err as Error).message})`);
+    return null;
+  }
+  if (entry?.v !== VERSION || !entry.resolution || !entry.files || !entry.dirs || !entry.env) return null;
+  for (const [name, value] of Object.entries(entry.env)) {
+    if ((k.env[name] ?? null) !== value) return stale(`environment variable ${name} changed`);
+  }
+  for (const [p, sig] of Object.entries(entry.files)) {
+    if (signature(p) !== sig) return stale(`${p} changed`);
+  }
+  for (const [p, sig] of Object.entries(entry.dirs)) {
+    if (dirSignature(p) !== sig) return stale(`directory ${p} changed`);
+  }
+  for (const p of entry.absent ?? []) {
+    if (exists(p)) return stale(`${p} appeared`);
+  }
+  debug(`resolution cache: hit for ${k.dir}`);
+  return entry.resolution;
+}
+
+function stale(why: string): null {
+  debug(`resolution cache: stale, ${why}`);
+  return null;
+}
+
+/**
+ * Stores `resolution`. `seenEnv` is what the engine read (see recordingEnv). Skipped when a file
+ * changed within the last two seconds: its mtime may not tell a write that lands in the same tick
+ * (git's "racy clean" problem), and a wrong hit would be worse than one more parse.
+ */
+export function writeResolution(k: CacheKeyInput, resolution: Resolution, seenEnv: Map<string, string | null>, cacheDir: string = paths.cache): void {
+  const now = Date.now();
+  const files: Record<string, Signature> = {};
+  for (const p of resolution.files) {
+    const sig = signature(p);
+    const mtime = Number(sig.split(':')[0]);
+    if (sig === '-' || now - mtime < 2000) {
+      debug(`resolution cache: not stored, ${p} is ${sig === '-' ? 'gone' : 'too fresh'}`);
+      return;
+    }
+    files[p] = sig;
+  }
+  const dirs: Record<string, Signature> = {};
+  for (const p of resolution.dirs) {
+    const sig = dirSignature(p);
+    if (sig !== '-' && now - Number(sig) < 2000) {
+      debug(`resolution cache: not stored, directory ${p} is too fresh`);
+      return;
+    }
+    dirs[p] = sig;
+  }
+  const entry: Entry = { v: VERSION, resolution, files, dirs, absent: resolution.absent ?? [], env: Object.fromEntries(seenEnv) };
+  try {
+    writePrivateFileSync(entryPath(k, cacheDir), JSON.stringify(entry));
+  } catch (err) {
+    // A cache that cannot be written only costs speed.
+    debug(`resolution cache: not stored (${(err as Error).message})`);
+  }
+}
+
+/** Options of resolveDirectoryCached (as resolveDirectory's). */
+export interface CachedResolveOptions {
+  dir: string;
+  profile?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  cacheDir?: string;
+}
+
+/**
+ * resolveDirectory behind the cache: a hit costs a JSON read and a few stat calls; only a miss
+ * loads the YAML engine (a dynamic import, so the hot path never parses it). Errors are not cached.
+ */
+export async function resolveDirectoryCached(opts: CachedResolveOptions): Promise<Resolution> {
+  const env = opts.env ?? process.env;
+  const k: CacheKeyInput = { dir: resolvePath(opts.dir), profile: opts.profile, env };
+  const cacheDir = opts.cacheDir ?? paths.cache;
+  const hit = readResolution(k, cacheDir);
+  if (hit) return hit;
+  const seen = new Map<string, string | null>();
+  const { resolveDirectory } = await import('./resolve.ts');
+  const r = resolveDirectory({ dir: k.dir, ...(opts.profile ? { profile: opts.profile } : {}), env: recordingEnv(env, seen) });
+  writeResolution(k, r, seen, cacheDir);
+  return r;
+}
