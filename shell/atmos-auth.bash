@@ -165,7 +165,7 @@ atmos_auth_refresh() {
 # Register once, first, whether PROMPT_COMMAND is a string or (bash 5.1+) an array.
 __atmos_auth_register() {
   local decl e
-  decl=$(declare -p PROMPT_COMMAND 2>/dev/null)
+  decl=$(declare -p PROMPT_COMMAND 2>/dev/null) || decl=""
   decl=${decl#declare -}
   decl=${decl%% *}
   if [[ $decl == *a* ]]; then
