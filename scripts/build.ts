@@ -1,14 +1,17 @@
 // Bundles the CLI into one ESM file (dist/atmos-auth.mjs). One file starts faster than a tree
 // of modules; the AWS SDK stays in separate chunks so the hot path never parses it.
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-rmSync(`${root}/dist`, { recursive: true, force: true });
+// Build beside dist/ and swap it in, so processes running the old build (tests, a shell hook)
+// never see a half-written or missing dist/.
+const out = `${root}/dist.tmp-${process.pid}`;
+rmSync(out, { recursive: true, force: true });
 await build({
   entryPoints: { 'atmos-auth': `${root}/src/cli.ts` },
-  outdir: `${root}/dist`,
+  outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,
   splitting: true,
@@ -23,4 +26,12 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-chmodSync(`${root}/dist/atmos-auth.mjs`, 0o755);
+chmodSync(`${out}/atmos-auth.mjs`, 0o755);
+const old = `${root}/dist.old-${process.pid}`;
+try {
+  renameSync(`${root}/dist`, old);
+} catch {
+  // first build: nothing to move away
+}
+renameSync(out, `${root}/dist`);
+rmSync(old, { recursive: true, force: true });
