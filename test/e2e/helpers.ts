@@ -3,13 +3,13 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FakeAws } from '../fake-aws/server.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The CLI under test (ATMOS_AUTH_TEST_CLI may point at src/cli.ts while debugging). */
-export const CLI = process.env.ATMOS_AUTH_TEST_CLI ? join(ROOT, process.env.ATMOS_AUTH_TEST_CLI) : join(ROOT, 'dist/atmos-auth.mjs');
+export const CLI = process.env.ATMOS_AUTH_TEST_CLI ? resolve(ROOT, process.env.ATMOS_AUTH_TEST_CLI) : join(ROOT, 'dist/atmos-auth.mjs');
 export const BROWSER = join(ROOT, 'test/fake-aws/browser.sh');
 
 export interface Sandbox {
