@@ -122,4 +122,23 @@ for (const shell of ['zsh', 'bash'] as const) {
   });
 }
 
+for (const shell of ['zsh', 'bash', 'fish'] as const) {
+  test(`${shell} (interactive, tmux): Ctrl-C during a slow login leaves the environment as it was, and is not retried`, async () => {
+    const { tmux, r } = await startShell(shell, [shell === 'fish' ? "function fish_prompt; printf 'READY> '; end" : shell === 'zsh' ? "PROMPT='READY> '" : "PS1='READY> '"]);
+    try {
+      writeFileSync(join(r.dev, '.fake', 'slow'), '');
+      tmux.send(`cd ${r.dev}`);
+      await tmux.waitFor(/logging in to plat-dev\/terraform/);
+      tmux.key('C-c');
+      assert.is(await tmux.run(echoVar(shell, 'AWS_PROFILE')), `${quoted}\n`);
+      assert.is(await tmux.run(shell === 'fish' ? 'set -q ATMOS_AUTH_IDENTITY; or echo none' : 'echo ${ATMOS_AUTH_IDENTITY-none}'), 'none\n');
+      tmux.send(`cd ${r.prod}`);
+      assert.is(await tmux.run(echoVar(shell, 'ATMOS_AUTH_IDENTITY')), 'plat-prod/terraform\n');
+      assert.equal(r.starts().map((s) => s.includes('--no-login')), [false, true], 'the interrupted repository is not logged into again by the hook');
+    } finally {
+      tmux.kill();
+    }
+  });
+}
+
 test.run();
