@@ -78,6 +78,8 @@ class ChainFetcher {
       debug(`credentials cache hit for hop ${hop.name} (${fmtLeft(secondsLeft(early))} left)`);
       return early;
     }
+    // The holder may be in a browser login (up to 10 minutes): an interactive run waits for it
+    // rather than start a second login; a run that may not log in gives up sooner.
     return withLock(`credentials:${key}`, async () => {
       const again = fresh();
       if (again) {
@@ -89,7 +91,7 @@ class ChainFetcher {
       await writeCached(key, { identity: hop.name, profiles: this.res.profiles, chain, credentials: creds });
       debug(`cached credentials for hop ${hop.name} (${key.slice(0, 12)}), valid ${fmtLeft(secondsLeft(creds))}`);
       return creds;
-    });
+    }, { waitMs: this.opts.login === 'never' ? 20_000 : 660_000 });
   }
 
   /** The root provider of the chain when it is IAM Identity Center. */
