@@ -19,10 +19,16 @@ await build({
   platform: 'node',
   target: 'node22',
   chunkNames: 'chunks/[name]-[hash]',
+  // Prefer the ES module builds (the AWS SDK ships both): their named exports survive a dynamic
+  // import() in the bundle, where a CommonJS build would come back as a bare `default`.
+  mainFields: ['module', 'main'],
   banner: {
-    // Some CommonJS dependencies call require(); give the ESM bundle one.
-    js: "import { createRequire as __atmosAuthCreateRequire } from 'node:module'; const require = __atmosAuthCreateRequire(import.meta.url);",
+    // Some CommonJS dependencies call require() or read __filename (write-file-atomic names its
+    // temp files with it); give the ESM bundle both. __filename goes through `define` because a
+    // bundled module may declare its own.
+    js: "import { createRequire as __atmosAuthCreateRequire } from 'node:module'; const require = __atmosAuthCreateRequire(import.meta.url); const __atmosAuthFilename = new URL(import.meta.url).pathname;",
   },
+  define: { __filename: '__atmosAuthFilename' },
   legalComments: 'none',
   logLevel: 'warning',
 });
