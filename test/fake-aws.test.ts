@@ -52,6 +52,18 @@ async function rejection(p: Promise<unknown>): Promise<Error & Record<string, an
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Runs the test BROWSER program (browser.sh) on a URL, asynchronously (the emulator is in this process). */
+function runBrowser(url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', [browserSh, url], { env: { ...process.env, FAKE_AWS_NODE: process.execPath } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 test.before(async () => {
   fake = await startFakeAws();
   isolate(fake);
@@ -85,16 +97,17 @@ test('device code flow end to end: pending, slow down, approve by GET, token', a
   assert.instance(slow, SlowDownException);
   assert.is(slow.error, 'slow_down');
 
-  const page = await fetch(d.verificationUriComplete!);
-  assert.is(page.status, 200);
+  // The test BROWSER approves by a plain GET; an unknown code is refused.
+  assert.is((await runBrowser(`${fake.url}/device?user_code=XXXX-XXXX`)).code, 1);
+  const approved = await runBrowser(d.verificationUriComplete!);
+  assert.is(approved.code, 0, approved.stderr);
   await sleep(1050);
   const t = await poll();
   assert.match(t.accessToken!, /^aoa/);
   assert.match(t.refreshToken!, /^aor/);
   assert.is(t.tokenType, 'Bearer');
   assert.is(t.expiresIn, 28800);
-  assert.is(fake.count('DeviceApprove'), 1);
-  assert.is(fake.requests().find((e) => e.op === 'DeviceApprove')?.user, 'alice');
+  assert.equal(fake.requests().filter((e) => e.op === 'DeviceApprove').map((e) => [e.status, e.user]), [[400, undefined], [200, 'alice']]);
   assert.equal(fake.requests().filter((e) => e.op === 'CreateToken').map((e) => e.status), [400, 400, 200]);
   // A device code gives one token.
   assert.instance(await rejection(poll()), InvalidGrantException);
@@ -134,14 +147,7 @@ test('authorization code + PKCE end to end with the test BROWSER program and a l
   const redirectUri = `http://127.0.0.1:${(callback.address() as AddressInfo).port}/oauth/callback`;
   try {
     const url = authorizeUrl(fake, { ...client, redirectUri, state: 'state-123', challenge });
-    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn('/bin/sh', [browserSh, url], { env: { ...process.env, FAKE_AWS_NODE: process.execPath } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const out = await runBrowser(url);
     assert.is(out.code, 0, out.stderr);
     assert.is(got.state, 'state-123');
     assert.ok(got.code);
