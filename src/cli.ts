@@ -20,7 +20,9 @@ async function main(argv: string[]): Promise<number> {
     .scriptName('atmos-auth')
     .usage('$0 <command>\n\nAtmos authentication in your shell: the identity of the stack you are in, as AWS credentials.')
     .command('resolve', 'which stacks and identity this directory means (offline)', (y) =>
-      withResolveOptions(y).option('json', { type: 'boolean', describe: 'print JSON' }),
+      withResolveOptions(y)
+        .option('json', { type: 'boolean', describe: 'print JSON' })
+        .option('cache', { type: 'boolean', default: true, describe: 'use the resolution and parse caches; --no-cache reads every file afresh (debugging)' }),
       async (a) => set(await (await import('./commands/resolve.ts')).run(a)))
     .command('list', 'identities of the active profile, and the stacks that default to each', (y) =>
       withResolveOptions(y).option('json', { type: 'boolean', describe: 'print JSON' }),

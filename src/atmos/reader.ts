@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
 import { Trace, gitRootOf } from './fsutil.ts';
+import { readYamlFileCached } from './parse-cache.ts';
 import { readYamlFile, type TagContext } from './yaml.ts';
 
 /** Reads YAML for one run: cached, traced, with the run's environment for `!env`. */
@@ -14,9 +15,13 @@ export class Reader {
   private readonly cache = new Map<string, unknown>();
   private readonly ctx: TagContext;
 
-  constructor(cwd: string, env: NodeJS.ProcessEnv) {
+  /** Directory of the cross-run parse cache (parse-cache.ts); none: parse every file. */
+  private readonly parseCacheDir: string | undefined;
+
+  constructor(cwd: string, env: NodeJS.ProcessEnv, parseCacheDir?: string) {
     this.cwd = cwd;
     this.env = env;
+    this.parseCacheDir = parseCacheDir;
     this.ctx = { env, repoRoot: () => gitRootOf(this.cwd) ?? this.configRoot };
   }
 
@@ -24,7 +29,7 @@ export class Reader {
   yaml(file: string): unknown {
     if (this.cache.has(file)) return this.cache.get(file);
     this.trace.file(file);
-    const v = readYamlFile(file, this.ctx);
+    const v = this.parseCacheDir ? readYamlFileCached(file, this.ctx, this.parseCacheDir) : readYamlFile(file, this.ctx);
     this.cache.set(file, v);
     return v;
   }

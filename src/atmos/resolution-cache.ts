@@ -163,7 +163,8 @@ export interface CachedResolveOptions {
 
 /**
  * resolveDirectory behind the cache: a hit costs a JSON read and a few stat calls; only a miss
- * loads the YAML engine (a dynamic import, so the hot path never parses it). Errors are not cached.
+ * loads the YAML engine (a dynamic import, so the hot path never parses it), and a miss re-parses
+ * only the YAML files that changed (the parse cache in the same directory). Errors are not cached.
  */
 export async function resolveDirectoryCached(opts: CachedResolveOptions): Promise<Resolution> {
   const env = opts.env ?? process.env;
@@ -173,7 +174,7 @@ export async function resolveDirectoryCached(opts: CachedResolveOptions): Promis
   if (hit) return hit;
   const seen = new Map<string, string | null>();
   const { resolveDirectory } = await import('./resolve.ts');
-  const r = resolveDirectory({ dir: k.dir, ...(opts.profile ? { profile: opts.profile } : {}), env: recordingEnv(env, seen) });
+  const r = resolveDirectory({ dir: k.dir, ...(opts.profile ? { profile: opts.profile } : {}), env: recordingEnv(env, seen), parseCacheDir: cacheDir });
   writeResolution(k, r, seen, cacheDir);
   return r;
 }

@@ -29,6 +29,8 @@ export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
   /** Every stack of the repository instead of the directory's (for `list`; walks the whole tree). */
   allStacks?: boolean;
+  /** Cache directory of parsed YAML files across runs (parse-cache.ts); none: parse everything. */
+  parseCacheDir?: string;
 }
 
 /** One stack of the directory with what it defaults to. */
@@ -62,7 +64,7 @@ export function resolveDirectory(opts: ResolveOptions): Resolution {
 export function resolveContext(opts: ResolveOptions): ResolvedContext {
   const env = opts.env ?? process.env;
   const dir = realDir(opts.dir);
-  const reader = new Reader(dir, env);
+  const reader = new Reader(dir, env, opts.parseCacheDir);
   const base = discoverConfig(reader);
   const done = (r: Omit<Resolution, 'files' | 'dirs'>, auth: AuthConfig, stacks: StackInfo[]): ResolvedContext => ({
     resolution: { ...r, files: [...reader.trace.files].sort(), dirs: [...reader.trace.dirs].sort(), absent: [...reader.trace.absent].sort() },

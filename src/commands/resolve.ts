@@ -1,5 +1,5 @@
 /** `atmos-auth resolve`: which stacks and identity a directory means (offline). */
-import { resolveDirectory } from '../atmos/resolve.ts';
+import { resolveDirectoryCached } from '../atmos/resolution-cache.ts';
 import type { ChainHop, Resolution } from '../atmos/types.ts';
 
 /** Options yargs hands over. */
@@ -7,6 +7,8 @@ export interface ResolveArgs {
   dir?: string;
   profile?: string;
   json?: boolean;
+  /** false (--no-cache): bypass the resolution and parse caches. */
+  cache?: boolean;
 }
 
 /** One hop in words: `acme-sso (aws/iam-identity-center https://... us-east-1)`. */
@@ -47,9 +49,12 @@ export function formatResolution(r: Resolution): string {
 
 /** Runs the command; errors propagate as AtmosAuthError (printed by cli.ts, exit 1). */
 export async function run(args: ResolveArgs): Promise<number> {
-  const opts: Parameters<typeof resolveDirectory>[0] = { dir: args.dir ?? process.cwd() };
-  if (args.profile !== undefined) opts.profile = args.profile;
-  const r = resolveDirectory(opts);
+  const dir = args.dir ?? process.cwd();
+  const profile = args.profile !== undefined ? { profile: args.profile } : {};
+  // The same Resolution either way; the cached path is what the shell hook pays on `cd`.
+  const r = args.cache === false
+    ? (await import('../atmos/resolve.ts')).resolveDirectory({ dir, ...profile })
+    : await resolveDirectoryCached({ dir, ...profile });
   process.stdout.write(args.json ? JSON.stringify(r, null, 2) + '\n' : formatResolution(r));
   return 0;
 }

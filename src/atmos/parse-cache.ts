@@ -1,0 +1,105 @@
+/**
+ * Parsed YAML files kept across runs, so the first `cd` after one manifest changed parses that
+ * manifest and not the big profile files next to it. One JSON file per YAML file under
+ * `<cache>/yaml/<sha1 of path>.json`, valid while the file keeps its mtime, size and inode. What
+ * is stored is the raw tree (tags as markers, before evaluation): `!env` and `!repo-root` are
+ * evaluated on every load, so a changed environment is always seen.
+ */
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { debug } from '../log.ts';
+import { readPrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
+import { evaluate, parseRaw, readYamlText, type TagContext } from './yaml.ts';
+
+const VERSION = 1;
+
+/** A file written within this many ms may change again in the same mtime tick (git's "racy clean"). */
+const RACY_MS = 2000;
+
+interface Entry {
+  v: number;
+  file: string;
+  sig: string;
+  tree: unknown;
+}
+
+/** mtime:size:ino of a file, and its mtime; null when it cannot be stat'ed. */
+function stat(file: string): { sig: string; mtimeMs: number } | null {
+  try {
+    const st = statSync(file);
+    return { sig: `${st.mtimeMs}:${st.size}:${st.ino}`, mtimeMs: st.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+/** Where the entry of `file` lives. */
+export function entryPathOf(file: string, cacheDir: string): string {
+  return join(cacheDir, 'yaml', `${createHash('sha1').update(file).digest('hex')}.json`);
+}
+
+/** The cached raw tree of `file` when its signature still matches; undefined otherwise. Never throws. */
+function readEntry(file: string, sig: string, cacheDir: string): unknown {
+  try {
+    const text = readPrivateFile(entryPathOf(file, cacheDir));
+    if (text === null) return undefined;
+    const e = JSON.parse(text) as Entry;
+    if (e?.v !== VERSION || e.file !== file || e.sig !== sig || !('tree' in e)) {
+      debug(`parse cache: stale entry for ${file}`);
+      return undefined;
+    }
+    return e.tree;
+  } catch (err) {
+    debug(`parse cache: unreadable entry for ${file} ignored (${(err as Error).message})`);
+    return undefined;
+  }
+}
+
+/** Serialises a raw tree, or null when JSON would not give it back unchanged (NaN, Infinity, -0). */
+function toJson(tree: unknown): string | null {
+  let exact = true;
+  const text = JSON.stringify(tree, (_k, v: unknown) => {
+    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) exact = false;
+    return v;
+  });
+  return exact && text !== undefined ? text : null;
+}
+
+function writeEntry(file: string, sig: string, tree: unknown, cacheDir: string): void {
+  try {
+    const json = toJson(tree);
+    if (json === null) {
+      debug(`parse cache: ${file} not stored (a value JSON cannot hold)`);
+      return;
+    }
+    writePrivateFileSync(entryPathOf(file, cacheDir), `{"v":${VERSION},"file":${JSON.stringify(file)},"sig":${JSON.stringify(sig)},"tree":${json}}`);
+  } catch (err) {
+    // A cache that cannot be written only costs speed (a recursive alias cannot be stored either).
+    debug(`parse cache: ${file} not stored (${(err as Error).message})`);
+  }
+}
+
+/**
+ * Reads and parses a YAML file as readYamlFile does, through the cache in `cacheDir`.
+ * Errors (unreadable file, bad YAML) are thrown as ConfigErrors and never cached.
+ */
+export function readYamlFileCached(file: string, ctx: TagContext, cacheDir: string, now: number = Date.now()): unknown {
+  const before = stat(file);
+  if (before) {
+    const tree = readEntry(file, before.sig, cacheDir);
+    if (tree !== undefined) {
+      debug(`parse cache: hit for ${file}`);
+      return evaluate(tree, file, ctx);
+    }
+  }
+  const text = readYamlText(file);
+  const raw = parseRaw(text, file);
+  if (before && now - before.mtimeMs >= RACY_MS) {
+    // Stored only when the file did not change while it was read.
+    if (stat(file)?.sig === before.sig) writeEntry(file, before.sig, raw, cacheDir);
+  } else if (before) {
+    debug(`parse cache: ${file} not stored, changed within ${RACY_MS} ms`);
+  }
+  return evaluate(raw, file, ctx, text);
+}
