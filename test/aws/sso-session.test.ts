@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { startFakeAws, type FakeAws } from '../fake-aws/server.ts';
 import { getSsoToken, peekSsoToken, ssoLogout } from '../../src/aws/sso-session.ts';
-import { LoginCancelledError, LoginRequiredError } from '../../src/aws/errors.ts';
+import { LoginCancelledError, LoginFailedError, LoginRequiredError } from '../../src/aws/errors.ts';
 
 
 let fake: FakeAws;
@@ -209,6 +209,37 @@ test('peekSsoToken is offline; ssoLogout calls portal Logout and removes the tok
   assert.is(fake.count('Logout'), 1);
   assert.not.ok(existsSync(legacyFile));
   assert.is(peekSsoToken(provider), null);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('device flow: SlowDownException adds 5 s to the polling interval', async () => {
+  process.env.BROWSER = 'true'; // nobody approves until the test does
+  fake.fault({ op: 'CreateToken', errorType: 'SlowDownException', status: 400, times: 1 });
+  const err = sink();
+  const pending = getSsoToken(provider, { login: 'if-needed', deviceCode: true, stderr: err.stream });
+  while (fake.count('CreateToken') < 1) await sleep(50);
+  const code = /user_code=([A-Z]{4}-[A-Z]{4})/.exec(err.text())?.[1];
+  assert.ok(code);
+  await fetch(`${fake.url}/device?user_code=${code}`);
+  const t = await pending;
+  assert.is(t.source, 'login');
+  const polls = fake.requests().filter((r) => r.op === 'CreateToken').map((r) => r.time);
+  assert.is(polls.length, 2);
+  assert.ok(polls[1]! - polls[0]! >= 5900, 'interval (1 s) + 5 s after SlowDown');
+});
+
+test('device flow: ExpiredTokenException -> LoginFailedError saying the code expired', async () => {
+  process.env.BROWSER = 'true';
+  fake.fault({ op: 'CreateToken', errorType: 'ExpiredTokenException', status: 400, times: 1 });
+  try {
+    await getSsoToken(provider, { login: 'if-needed', deviceCode: true, stderr: sink().stream });
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, LoginFailedError);
+    assert.match((e as Error).message, 'device code expired');
+    assert.match((e as LoginFailedError).render(), '--device-code');
+  }
 });
 
 test.run();
