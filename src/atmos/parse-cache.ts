@@ -73,7 +73,8 @@ function writeEntry(file: string, sig: string, tree: unknown, cacheDir: string):
       debug(`parse cache: ${file} not stored (a value JSON cannot hold)`);
       return;
     }
-    writePrivateFileSync(entryPathOf(file, cacheDir), `{"v":${VERSION},"file":${JSON.stringify(file)},"sig":${JSON.stringify(sig)},"tree":${json}}`);
+    // No fsync: an entry lost or cut short by a crash is unreadable JSON, i.e. a miss.
+    writePrivateFileSync(entryPathOf(file, cacheDir), `{"v":${VERSION},"file":${JSON.stringify(file)},"sig":${JSON.stringify(sig)},"tree":${json}}`, { fsync: false });
   } catch (err) {
     // A cache that cannot be written only costs speed (a recursive alias cannot be stored either).
     debug(`parse cache: ${file} not stored (${(err as Error).message})`);

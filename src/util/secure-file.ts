@@ -71,11 +71,14 @@ export async function writePrivateFile(path: string, data: string): Promise<void
   await writeFileAtomic(path, data, { mode: 0o600, fsync: true });
 }
 
-/** Synchronous variant of writePrivateFile, for code paths that must not yield. */
-export function writePrivateFileSync(path: string, data: string): void {
+/**
+ * Synchronous variant of writePrivateFile, for code paths that must not yield. `fsync: false` for
+ * disposable caches: the rename stays atomic, only durability across a crash is given up.
+ */
+export function writePrivateFileSync(path: string, data: string, opts: { fsync?: boolean } = {}): void {
   ensurePrivateDir(dirname(path));
   clearSymlink(path);
-  writeFileAtomic.sync(path, data, { mode: 0o600, fsync: true });
+  writeFileAtomic.sync(path, data, { mode: 0o600, fsync: opts.fsync ?? true });
 }
 
 /** Deletes a private file if present (never follows a symlink: it removes the link itself). */
