@@ -150,7 +150,7 @@ async function underLock(p: SsoProvider, loc: TokenLocation, o: SsoOptions, minM
     const usable = freshest(all, USABLE_MARGIN_MS);
     let refused = false;
     if (refreshable) {
-      const r = await refresh(p, loc, refreshable, o.signal);
+      const r = await refresh(p, loc, refreshable, stderr, o.signal);
       if (r.token) return r.token;
       refused = r.refused;
       if (r.error && !usable) throw r.error;
@@ -209,7 +209,7 @@ async function save(file: string, rec: TokenRecord, stderr: NodeJS.WritableStrea
 const REFRESH_REFUSED = new Set(['InvalidGrantException', 'ExpiredTokenException', 'InvalidClientException', 'UnauthorizedClientException', 'AccessDeniedException', 'InvalidRequestException', 'UnsupportedGrantTypeException', 'InvalidScopeException']);
 
 /** CreateToken(refresh_token); writes the rotated token back where it was read. */
-async function refresh(p: SsoProvider, loc: TokenLocation, t: CachedToken, signal?: AbortSignal): Promise<{ token?: SsoToken; refused: boolean; error?: Error }> {
+async function refresh(p: SsoProvider, loc: TokenLocation, t: CachedToken, stderr: NodeJS.WritableStream, signal?: AbortSignal): Promise<{ token?: SsoToken; refused: boolean; error?: Error }> {
   debug(`sso token for ${p.name}: refreshing (${secondsLeft(t.expiresAt)} s left) from ${t.file}`);
   const { mod, client } = await oidcClient(loc.region);
   try {
@@ -231,7 +231,7 @@ async function refresh(p: SsoProvider, loc: TokenLocation, t: CachedToken, signa
     };
     const rt = out.refreshToken ?? t.refreshToken;
     if (rt) rec.refreshToken = rt;
-    const saved = await save(t.file, rec, process.stderr);
+    const saved = await save(t.file, rec, stderr);
     debug(`sso token for ${p.name} refreshed, valid until ${formatTimestamp(rec.expiresAt)}${out.refreshToken ? ' (refresh token rotated)' : ''}`);
     const tok: SsoToken = { accessToken: rec.accessToken, expiresAt: rec.expiresAt, region: rec.region, startUrl: rec.startUrl, refreshable: !!rec.refreshToken, source: 'refresh' };
     if (saved) tok.cacheFile = t.file;
