@@ -3,8 +3,14 @@
  * The command table, nothing else: each command's module is imported only when that command runs,
  * so `atmos-auth export` never loads what `login` needs.
  */
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
+import module from 'node:module';
 import { AtmosAuthError } from './errors.ts';
+import { fastCommand, runCredentialProcess, runExport } from './fast-path.ts';
+
+declare const ATMOS_AUTH_VERSION: string | undefined;
+/** Set by the build (scripts/build.ts); 'dev' when run from source. */
+const VERSION = typeof ATMOS_AUTH_VERSION === 'string' ? ATMOS_AUTH_VERSION : 'dev';
 
 /** Options every command that resolves a directory understands. */
 function withResolveOptions<T>(y: Argv<T>) {
@@ -14,8 +20,12 @@ function withResolveOptions<T>(y: Argv<T>) {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // The hook's own invocations skip yargs (about 100 ms to load): see fast-path.ts.
+  const fast = fastCommand(argv);
+  if (fast) return fast();
   let code = 0;
   const set = (c: number | void) => { code = c ?? 0; };
+  const { default: yargs } = await import('yargs');
   await yargs(argv)
     .scriptName('atmos-auth')
     .usage('$0 <command>\n\nAtmos authentication in your shell: the identity of the stack you are in, as AWS credentials.')
@@ -35,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
         .epilog('On error nothing is printed on stdout (one message on stderr, non-zero exit). Where no identity applies, prints the lines that clear what atmos-auth set.\n\n'
           + '--format github (GitHub Actions): when $GITHUB_ENV is set, the variables are appended to that file by atmos-auth itself and stdout carries only ::add-mask:: lines for the secrets, so a step is just `atmos-auth export --format github` (do NOT redirect it into $GITHUB_ENV). Without $GITHUB_ENV the env-file text goes to stdout.\n\n'
           + 'Cached credentials are reused while at least ATMOS_AUTH_MIN_TTL seconds (default 900) remain.'),
-      async (a) => set(await (await import('./commands/export.ts')).run(a)))
+      async (a) => set(await runExport(a)))
     .command('login', 'sign in to SSO for an identity (default: the directory\'s) or a provider, and cache its credentials', (y) =>
       withResolveOptions(y)
         .option('identity', { type: 'string', describe: 'identity to log in (default: the directory\'s)' })
@@ -75,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
         .option('root', { type: 'string', describe: 'directory of the Atmos repository (default: the current one)' })
         .epilog('In ~/.aws/config: credential_process = atmos-auth credential-process --identity plat-dev/terraform --profile developers --root /path/to/repo\n'
           + 'When the SSO session has expired it fails with one message naming `atmos-auth login`.'),
-      async (a) => set(await (await import('./commands/credential-process.ts')).run(a)))
+      async (a) => set(await runCredentialProcess(a)))
     .command('user', 'IAM user keys (identity kind aws/user)', (y) =>
       y.command('configure <identity>', 'store the access keys of an aws/user identity on this machine (prompted without echo, or one per line on stdin)', (z) =>
         withResolveOptions(z).positional('identity', { type: 'string', demandOption: true, describe: 'the aws/user identity' }),
@@ -97,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'name a command; `atmos-auth --help` lists them')
     .strict()
     .help()
-    .version()
+    .version(VERSION)
     .fail((msg, err) => {
       if (err) throw err;
       process.stderr.write(`atmos-auth: ${msg}\n  run \`atmos-auth --help\` for usage\n`);
@@ -106,6 +116,10 @@ async function main(argv: string[]): Promise<number> {
     .parseAsync();
   return code;
 }
+
+// Node caches compiled code of the modules loaded after this (the command chunks) on disk, so a
+// warm `cd` does not recompile them. Off with NODE_DISABLE_COMPILE_CACHE=1, as Node documents.
+module.enableCompileCache?.();
 
 try {
   process.exitCode = await main(process.argv.slice(2));

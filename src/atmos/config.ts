@@ -90,16 +90,9 @@ export function discoverConfig(reader: Reader): BaseConfig {
     const p = resolvePath(cwd, envPath);
     merge(isFile(p) ? dirname(p) : p, true, true);
   }
-  // The directories from cwd up to the root were looked at: a config appearing in one of them
-  // would change the answer. Above the root only the git root matters (kept short so a busy /tmp
-  // does not make every answer look fresh to the resolution cache).
-  const top: string | null = root;
-  for (let d = cwd; ; d = dirname(d)) {
-    trace.dir(d);
-    if (d === top || dirname(d) === d) break;
-  }
-  const g = gitRootOf(cwd);
-  if (g) trace.dir(g);
+  // No directory mtimes are traced for discovery: every place looked at was recorded as a probe
+  // (trace.missing), so a config appearing there is noticed, while unrelated files created in a
+  // busy parent (the git root, /tmp, $HOME) do not make every cached answer look stale.
   return { root, config, sources };
 }
 

@@ -3,6 +3,7 @@
  * ATMOS_IDENTITY does) and decide whether this run may open a browser.
  */
 import { resolve as resolvePath } from 'node:path';
+import { resolveDirectoryCached } from '../atmos/resolution-cache.ts';
 import type { ChainHop, Resolution } from '../atmos/types.ts';
 import type { LoginPolicy } from './types.ts';
 
@@ -13,12 +14,14 @@ export interface TargetArgs {
   identity?: string | undefined;
 }
 
-/** Resolves `dir` (default: cwd); `identity` overrides the stacks' default as ATMOS_IDENTITY does. */
+/**
+ * Resolves `dir` (default: cwd); `identity` overrides the stacks' default as ATMOS_IDENTITY does.
+ * Goes through the resolution cache: an unchanged directory costs a few stat calls, no YAML.
+ */
 export async function resolveTarget(a: TargetArgs): Promise<Resolution> {
   const env = { ...process.env };
   if (a.identity) env.ATMOS_IDENTITY = a.identity;
-  const { resolveDirectory } = await import('../atmos/resolve.ts');
-  return resolveDirectory({ dir: resolvePath(a.dir ?? process.cwd()), ...(a.profile ? { profile: a.profile } : {}), env });
+  return resolveDirectoryCached({ dir: resolvePath(a.dir ?? process.cwd()), profile: a.profile, env });
 }
 
 /**
