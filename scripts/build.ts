@@ -1,7 +1,7 @@
 // Bundles the CLI into one ESM file (dist/atmos-auth.mjs). One file starts faster than a tree
 // of modules; the AWS SDK stays in separate chunks so the hot path never parses it.
 import { build } from 'esbuild';
-import { chmodSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,7 +28,10 @@ await build({
     // bundled module may declare its own.
     js: "import { createRequire as __atmosAuthCreateRequire } from 'node:module'; const require = __atmosAuthCreateRequire(import.meta.url); const __atmosAuthFilename = new URL(import.meta.url).pathname;",
   },
-  define: { __filename: '__atmosAuthFilename' },
+  define: {
+    __filename: '__atmosAuthFilename',
+    ATMOS_AUTH_VERSION: JSON.stringify((JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string }).version),
+  },
   legalComments: 'none',
   logLevel: 'warning',
 });
