@@ -1,0 +1,75 @@
+// install.sh: no sudo, idempotent, the hook line only with --shell, --uninstall removes exactly
+// what it added. Runs against a temporary HOME; ATMOS_AUTH_NODE points at this Node so the test
+// does not download one.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const home = mkdtempSync(join(tmpdir(), 'atmos-auth-install-'));
+const env = {
+  PATH: `${join(home, '.local/bin')}:${process.env.PATH ?? ''}`,
+  HOME: home,
+  ATMOS_AUTH_NODE: process.execPath,
+  TERM: 'dumb',
+};
+const install = (...args: string[]) => spawnSync('sh', [join(root, 'install.sh'), ...args], { env, encoding: 'utf8', timeout: 180_000 });
+const zshrc = join(home, '.zshrc');
+const userLines = '# my own zshrc\nexport EDITOR=vim\n';
+
+test('install puts a working atmos-auth on PATH and the direnv library in place', () => {
+  writeFileSync(zshrc, userLines);
+  const r = install();
+  assert.is(r.status, 0, r.stderr + r.stdout);
+  const bin = join(home, '.local/bin/atmos-auth');
+  assert.ok(lstatSync(bin).isSymbolicLink());
+  const v = spawnSync(bin, ['--version'], { env, encoding: 'utf8' });
+  assert.is(v.status, 0, v.stderr);
+  assert.match(v.stdout, /^\d+\.\d+\.\d+/);
+  // Runs on the Node it was installed with, not whatever `node` is on PATH.
+  assert.ok(readFileSync(join(home, '.local/share/atmos-auth/dist/atmos-auth.mjs'), 'utf8').startsWith(`#!${process.execPath}\n`));
+  assert.is(readFileSync(zshrc, 'utf8'), userLines, 'no rc file is touched without --shell');
+  assert.match(r.stdout, /eval "\$\(atmos-auth hook zsh\)"/, 'the hook line is printed instead');
+  if (spawnSync('sh', ['-c', 'command -v direnv'], { env }).status === 0) {
+    const lib = join(home, '.config/direnv/lib/use_atmos.sh');
+    assert.ok(existsSync(lib));
+    assert.match(readFileSync(lib, 'utf8'), /use_atmos\(\)/);
+  }
+  const hook = spawnSync(bin, ['hook', 'bash'], { env, encoding: 'utf8' });
+  assert.is(hook.status, 0, hook.stderr);
+  assert.ok(hook.stdout.length > 100);
+});
+
+test('a second run changes nothing; --shell adds the hook line once', () => {
+  const again = install();
+  assert.is(again.status, 0);
+  assert.match(again.stdout, /up to date/);
+  const s1 = install('--shell', 'zsh');
+  assert.is(s1.status, 0, s1.stderr);
+  const s2 = install('--shell', 'zsh');
+  assert.is(s2.status, 0, s2.stderr);
+  const rc = readFileSync(zshrc, 'utf8');
+  assert.ok(rc.startsWith(userLines));
+  assert.is(rc.split('atmos-auth hook zsh').length - 1, 1, rc);
+  const fish = install('--shell', 'fish');
+  assert.is(fish.status, 0);
+  assert.match(readFileSync(join(home, '.config/fish/conf.d/atmos-auth.fish'), 'utf8'), /atmos-auth hook fish \| source/);
+});
+
+test('--uninstall removes exactly what install added', () => {
+  mkdirSync(join(home, '.config/fish/conf.d'), { recursive: true });
+  const r = install('--uninstall');
+  assert.is(r.status, 0, r.stderr);
+  assert.is(readFileSync(zshrc, 'utf8'), userLines);
+  assert.not.ok(existsSync(join(home, '.local/bin/atmos-auth')));
+  assert.not.ok(existsSync(join(home, '.local/share/atmos-auth')));
+  assert.not.ok(existsSync(join(home, '.config/fish/conf.d/atmos-auth.fish')));
+  assert.not.ok(existsSync(join(home, '.config/direnv/lib/use_atmos.sh')));
+  rmSync(home, { recursive: true, force: true });
+});
+
+test.run();
