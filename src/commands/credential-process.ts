@@ -6,6 +6,7 @@
 import { getCredentials } from '../credentials/get-credentials.ts';
 import { resolveTarget } from '../credentials/target.ts';
 import { rfc3339 } from '../shell/env.ts';
+import { noticeUntrusted } from '../trust/trust.ts';
 
 export interface CredentialProcessArgs {
   identity: string;
@@ -15,6 +16,7 @@ export interface CredentialProcessArgs {
 
 export async function run(a: CredentialProcessArgs): Promise<number> {
   const res = await resolveTarget({ dir: a.root, profile: a.profile, identity: a.identity });
+  noticeUntrusted(res);
   const { credentials: c } = await getCredentials(res, { login: 'never', stderr: process.stderr });
   const out: Record<string, string | number> = { Version: 1, AccessKeyId: c.accessKeyId, SecretAccessKey: c.secretAccessKey };
   if (c.sessionToken) out.SessionToken = c.sessionToken;

@@ -9,6 +9,7 @@ import { getCredentials } from '../credentials/get-credentials.ts';
 import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts';
 import { clearEnv, identityEnv } from '../shell/env.ts';
 import type { EnvChange } from '../shell/format.ts';
+import { noticeUntrusted } from '../trust/trust.ts';
 
 export interface ExecArgs {
   identity?: string;
@@ -31,6 +32,7 @@ export async function run(a: ExecArgs): Promise<number> {
   const res = await resolveTarget(a);
   let change: EnvChange;
   if (res.identity) {
+    noticeUntrusted(res);
     const r = await getCredentials(res, { login: implicitPolicy(a.login !== false), stderr: process.stderr });
     const role = roleOf(r.hop);
     change = identityEnv({ credentials: r.credentials, identity: res.identity, profiles: res.profiles, stacks: res.stacks, root: res.root, region: res.region, ...(role ? { role } : {}) });

@@ -8,6 +8,7 @@ import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts'
 import { debug } from '../log.ts';
 import { clearEnv, identityEnv } from '../shell/env.ts';
 import { getFormat, type EnvChange } from '../shell/format.ts';
+import { noticeUntrusted, requireTrust } from '../trust/trust.ts';
 
 export interface ExportArgs {
   format?: string;
@@ -44,6 +45,9 @@ export async function run(a: ExportArgs): Promise<number> {
     debug(`export: no identity (${res.reason ?? 'none'}): clearing what atmos-auth set`);
     change = clearEnv(process.env);
   } else {
+    // The hook's run (no --identity) needs an allowed repository; --identity is the user's choice.
+    if (a.identity) noticeUntrusted(res);
+    else requireTrust(res);
     const r = await getCredentials(res, { login: implicitPolicy(a.login !== false), stderr: process.stderr });
     const role = roleOf(r.hop);
     change = identityEnv({

@@ -7,6 +7,7 @@ import { fmtLeft, getCredentials } from '../credentials/get-credentials.ts';
 import { findSsoProvider, resolveTarget, ssoProviderOf } from '../credentials/target.ts';
 import { rfc3339 } from '../shell/env.ts';
 import { secondsLeft } from '../credentials/cache.ts';
+import { noticeUntrusted } from '../trust/trust.ts';
 
 export interface LoginArgs {
   identity?: string;
@@ -34,6 +35,7 @@ export async function run(a: LoginArgs): Promise<number> {
     return 0;
   }
   const res = await resolveTarget(a);
+  noticeUntrusted(res);
   const root = res.chain[0];
   if (root?.kind === 'aws/iam-identity-center') process.stderr.write(`atmos-auth: ${res.identity} signs in through ${root.name} at ${root.startUrl} (${root.region})\n`);
   const r = await getCredentials(res, { login, ...(a.deviceCode ? { deviceCode: true } : {}), stderr: process.stderr });

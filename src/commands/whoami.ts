@@ -5,6 +5,7 @@
 import { getCredentials } from '../credentials/get-credentials.ts';
 import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts';
 import { rfc3339 } from '../shell/env.ts';
+import { noticeUntrusted } from '../trust/trust.ts';
 
 export interface WhoamiArgs {
   identity?: string;
@@ -16,6 +17,7 @@ export interface WhoamiArgs {
 
 export async function run(a: WhoamiArgs): Promise<number> {
   const res = await resolveTarget(a);
+  noticeUntrusted(res);
   const r = await getCredentials(res, { login: implicitPolicy(a.login !== false), stderr: process.stderr });
   const { getCallerIdentity } = await import('../aws/sts.ts');
   const region = res.region ?? res.chain[0]?.region ?? 'us-east-1';

@@ -1,0 +1,86 @@
+/**
+ * What `atmos-auth allow` pins for a repository: the root of every identity chain its configuration
+ * can produce, under every profile. Profiles are included because switching ATMOS_PROFILE inside an
+ * allowed repository is ordinary use and must not need a new allow, while every endpoint any
+ * profile could send you to is exactly what the user is agreeing to. Offline: reads YAML only.
+ */
+import { realpathSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { buildChain } from '../atmos/chain.ts';
+import { discoverConfig } from '../atmos/config.ts';
+import { authOf } from '../atmos/identity.ts';
+import { deepMerge } from '../atmos/merge.ts';
+import { applyProfiles, availableProfiles, findProfileDir, loadProfile, profileLocations } from '../atmos/profiles.ts';
+import { Reader } from '../atmos/reader.ts';
+import type { YamlMap } from '../atmos/yaml.ts';
+import { AtmosAuthError } from '../errors.ts';
+import { pinOf, PINNED_FIELDS, type Pin } from './trust.ts';
+
+/** The pins of one repository, and what could not be read (broken profiles, broken identities). */
+export interface RepoPins {
+  root: string;
+  pins: Pin[];
+  /** Profiles whose configuration was read ('' = no profile). */
+  profiles: string[];
+  /** Problems met on the way (each skipped, not pinned). */
+  problems: string[];
+}
+
+function realDir(d: string): string {
+  const abs = resolvePath(d);
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs;
+  }
+}
+
+/** Pins of the Atmos repository holding `dir`. Throws when `dir` is in none. */
+export function repoPins(dir: string, env: NodeJS.ProcessEnv = process.env, profileFlag?: string): RepoPins {
+  const reader = new Reader(realDir(dir), env);
+  const base = discoverConfig(reader);
+  if (!base.root) throw new AtmosAuthError(`${dir} is not inside an Atmos repository (no atmos.yaml in it or above it)`);
+  const root = base.root;
+  reader.configRoot = root;
+  const configs: [string, YamlMap][] = [['', base.config]];
+  const problems: string[] = [];
+  const locations = profileLocations(base.config, root, env);
+  for (const name of availableProfiles(locations)) {
+    const d = findProfileDir(name, locations);
+    if (!d) continue;
+    try {
+      configs.push([name, deepMerge(base.config, loadProfile(reader, d)) as YamlMap]);
+    } catch (err) {
+      problems.push(`profile ${name}: ${(err as Error).message}`);
+    }
+  }
+  // The active combination too (a comma list merges several profiles into one configuration).
+  try {
+    const active = applyProfiles(reader, base.config, root, profileFlag);
+    if (active.profiles.length > 1) configs.push([active.profiles.join(','), active.config]);
+  } catch (err) {
+    problems.push(`active profile: ${(err as Error).message}`);
+  }
+  const pins: Pin[] = [];
+  const seen = new Set<string>();
+  for (const [profile, config] of configs) {
+    const auth = authOf(config);
+    for (const id of auth.identities.values()) {
+      let hop;
+      try {
+        hop = buildChain(id.name, auth)[0];
+      } catch (err) {
+        problems.push(`${profile ? `profile ${profile}, ` : ''}identity ${id.name}: ${(err as Error).message}`);
+        continue;
+      }
+      if (!hop) continue;
+      const pin = pinOf(hop);
+      const key = JSON.stringify([pin.kind, pin.name.toLowerCase(), PINNED_FIELDS[pin.kind].map(([f]) => pin.values[f] ?? '')]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      pins.push(pin);
+    }
+  }
+  pins.sort((a, b) => a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind));
+  return { root, pins, profiles: configs.map(([p]) => p), problems: [...new Set(problems)] };
+}
