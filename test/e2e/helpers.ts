@@ -1,6 +1,6 @@
 // Shared by the end-to-end tests: a private HOME with XDG dirs inside it, a copy of examples/acme,
 // and the built CLI run as a child process against the in-process emulator.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,8 +23,11 @@ export interface Sandbox {
   cleanup(): void;
 }
 
-/** A fresh temp HOME (XDG dirs and AWS_CONFIG_FILE inside) and a copy of examples/acme. */
-export function sandbox(fake: FakeAws | null, extra: Record<string, string> = {}): Sandbox {
+/**
+ * A fresh temp HOME (XDG dirs and AWS_CONFIG_FILE inside) and a copy of examples/acme, allowed
+ * (`atmos-auth allow`) unless `opts.allow` is false (test/trust/ tests the unallowed case).
+ */
+export function sandbox(fake: FakeAws | null, extra: Record<string, string> = {}, opts: { allow?: boolean } = {}): Sandbox {
   const dir = mkdtempSync(join(tmpdir(), 'atmos-auth-e2e-'));
   const home = join(dir, 'home');
   mkdirSync(home, { recursive: true });
@@ -46,6 +49,10 @@ export function sandbox(fake: FakeAws | null, extra: Record<string, string> = {}
     ...(fake ? fake.env : {}),
     ...extra,
   };
+  if (opts.allow !== false) {
+    const r = spawnSync(process.execPath, [CLI, 'allow', acme], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`atmos-auth allow failed: ${r.stderr}`);
+  }
   return {
     dir,
     home,

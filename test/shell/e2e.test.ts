@@ -52,6 +52,8 @@ async function session(shell: HookShell): Promise<TmuxShell> {
   } else {
     writeFileSync(join(rcDir, 'fish', 'config.fish'), `${prompts.fish}\nsource '${hook}'\n`);
     env.XDG_CONFIG_HOME = rcDir;
+    // A config dir of its own: the repository must be allowed there too.
+    spawnSync(process.execPath, [CLI, 'allow', sb.acme], { env });
     argv = ['fish', '-i'];
   }
   const t = new TmuxShell(`e2e-${shell}`);
