@@ -120,7 +120,7 @@ __atmos_auth_run() {
 # The decision, in shell code only. $1: prompt or force.
 __atmos_auth_hook() {
   local mode=${1-prompt} REPLY inputs
-  inputs="${ATMOS_PROFILE-}|${ATMOS_IDENTITY-}|${ATMOS_CLI_CONFIG_PATH-}|${ATMOS_BASE_PATH-}|${ATMOS_AUTH_BIN-}"
+  inputs="${ATMOS_PROFILE-}|${ATMOS_IDENTITY-}|${ATMOS_CLI_CONFIG_PATH-}|${ATMOS_BASE_PATH-}|${ATMOS_AUTH_BIN-}|${ATMOS_AUTH_MODE-}"
   if [[ $mode != force && $PWD == "$__atmos_auth_pwd" && $inputs == "$__atmos_auth_inputs" ]]; then
     (( __atmos_auth_active )) || return 0
     [[ -n $__atmos_auth_exp ]] || return 0

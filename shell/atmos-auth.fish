@@ -120,7 +120,7 @@ end
 
 # The decision, with builtins only. $argv[1]: pwd, prompt or force.
 function __atmos_auth_hook --argument-names mode
-    set -l inputs "$ATMOS_PROFILE|$ATMOS_IDENTITY|$ATMOS_CLI_CONFIG_PATH|$ATMOS_BASE_PATH|$ATMOS_AUTH_BIN"
+    set -l inputs "$ATMOS_PROFILE|$ATMOS_IDENTITY|$ATMOS_CLI_CONFIG_PATH|$ATMOS_BASE_PATH|$ATMOS_AUTH_BIN|$ATMOS_AUTH_MODE"
     if test "$mode" != force; and test "$PWD" = "$__atmos_auth_pwd"; and test "$inputs" = "$__atmos_auth_inputs"
         test $__atmos_auth_active = 1; or return 0
         test -n "$__atmos_auth_exp"; or return 0

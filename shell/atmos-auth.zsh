@@ -113,7 +113,7 @@ __atmos_auth_run() {
 __atmos_auth_hook() {
   emulate -L zsh
   local mode=${1-precmd} REPLY
-  local inputs="${ATMOS_PROFILE-}|${ATMOS_IDENTITY-}|${ATMOS_CLI_CONFIG_PATH-}|${ATMOS_BASE_PATH-}|${ATMOS_AUTH_BIN-}"
+  local inputs="${ATMOS_PROFILE-}|${ATMOS_IDENTITY-}|${ATMOS_CLI_CONFIG_PATH-}|${ATMOS_BASE_PATH-}|${ATMOS_AUTH_BIN-}|${ATMOS_AUTH_MODE-}"
   if [[ $mode != force && $PWD == "$__atmos_auth_pwd" && $inputs == "$__atmos_auth_inputs" ]]; then
     (( __atmos_auth_active )) || return 0
     [[ -n $__atmos_auth_exp ]] || return 0

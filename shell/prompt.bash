@@ -39,6 +39,8 @@ __atmos_auth_epoch() {
 # The segment text. `atmos_auth_prompt -v NAME` stores it in NAME instead of printing it.
 atmos_auth_prompt() {
   local __aap_var='' __aap_out='' __aap_left REPLY
+  # Profile mode exports no credential expiry, only the SSO session's end (ATMOS_AUTH_EXPIRATION).
+  local __aap_exp=${AWS_CREDENTIAL_EXPIRATION:-${ATMOS_AUTH_EXPIRATION-}}
   while (( $# )); do
     case $1 in
       -v) __aap_var=${2-}; shift ;;
@@ -48,8 +50,8 @@ atmos_auth_prompt() {
   if [[ -n ${ATMOS_AUTH_IDENTITY-} ]]; then
     __aap_out=$ATMOS_AUTH_IDENTITY
     if [[ -n ${ATMOS_AUTH_ACCESS-} ]]; then __aap_out+=" ($ATMOS_AUTH_ACCESS)"; fi
-    if [[ -n ${AWS_CREDENTIAL_EXPIRATION-} ]]; then
-      __atmos_auth_epoch "$AWS_CREDENTIAL_EXPIRATION"
+    if [[ -n $__aap_exp ]]; then
+      __atmos_auth_epoch "$__aap_exp"
       if [[ -n $REPLY ]]; then
         __aap_left=$REPLY
         __atmos_auth_now

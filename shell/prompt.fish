@@ -51,8 +51,11 @@ function atmos_auth_prompt
     if test -n "$ATMOS_AUTH_ACCESS"
         set out "$out ($ATMOS_AUTH_ACCESS)"
     end
-    if test -n "$AWS_CREDENTIAL_EXPIRATION"
-        set -l exp (__atmos_auth_epoch $AWS_CREDENTIAL_EXPIRATION)
+    # Profile mode exports no credential expiry, only the SSO session's end (ATMOS_AUTH_EXPIRATION).
+    set -l expstr "$AWS_CREDENTIAL_EXPIRATION"
+    test -n "$expstr"; or set expstr "$ATMOS_AUTH_EXPIRATION"
+    if test -n "$expstr"
+        set -l exp (__atmos_auth_epoch $expstr)
         if test -n "$exp"
             set -l left (math $exp - (__atmos_auth_now))
             if test $left -le 0

@@ -41,8 +41,10 @@ atmos_auth_prompt() {
   if [[ -n ${ATMOS_AUTH_IDENTITY-} ]]; then
     out=$ATMOS_AUTH_IDENTITY
     [[ -n ${ATMOS_AUTH_ACCESS-} ]] && out+=" ($ATMOS_AUTH_ACCESS)"
-    if [[ -n ${AWS_CREDENTIAL_EXPIRATION-} ]]; then
-      __atmos_auth_epoch $AWS_CREDENTIAL_EXPIRATION
+    # Profile mode exports no credential expiry, only the SSO session's end (ATMOS_AUTH_EXPIRATION).
+    local exp=${AWS_CREDENTIAL_EXPIRATION:-${ATMOS_AUTH_EXPIRATION-}}
+    if [[ -n $exp ]]; then
+      __atmos_auth_epoch $exp
       if [[ -n $REPLY ]]; then
         integer left=$(( REPLY - EPOCHSECONDS ))
         if (( left <= 0 )); then out+=' expired'

@@ -42,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
         .option('format', { type: 'string', default: 'bash', describe: 'bash | zsh | sh | fish | dotenv | json | github' })
         .option('identity', { type: 'string', describe: 'use this identity instead of the stacks\' default (as ATMOS_IDENTITY)' })
         .option('login', { type: 'boolean', default: true, describe: 'log in when needed (only from a terminal, or when $BROWSER is set); --no-login never does' })
+        .option('mode', { type: 'string', choices: ['env', 'profile'], describe: 'env: keys in the environment; profile: AWS_CONFIG_FILE + AWS_PROFILE whose credential_process refreshes by itself (default: $ATMOS_AUTH_MODE, else env; see docs/profile-mode.md)' })
         .epilog('On error nothing is printed on stdout (one message on stderr, non-zero exit). Where no identity applies, prints the lines that clear what atmos-auth set.\n\n'
           + '--format github (GitHub Actions): when $GITHUB_ENV is set, the variables are appended to that file by atmos-auth itself and stdout carries only ::add-mask:: lines for the secrets, so a step is just `atmos-auth export --format github` (do NOT redirect it into $GITHUB_ENV). Without $GITHUB_ENV the env-file text goes to stdout.\n\n'
           + 'Cached credentials are reused while at least ATMOS_AUTH_MIN_TTL seconds (default 900) remain.\n\n'
@@ -76,14 +77,17 @@ async function main(argv: string[]): Promise<number> {
       withResolveOptions(y)
         .option('identity', { type: 'string', describe: 'use this identity instead of the directory\'s' })
         .option('login', { type: 'boolean', default: true, describe: 'log in when needed (from a terminal); --no-login never does' })
+        .option('mode', { type: 'string', choices: ['env', 'profile'], describe: 'env: keys in the child\'s environment; profile: AWS_CONFIG_FILE + AWS_PROFILE, no secret (default: $ATMOS_AUTH_MODE, else env)' })
         .positional('command', { type: 'string', array: true, describe: 'the command and its arguments, after --' })
         .epilog('Credentials reach the command through its environment only, never its arguments. Its exit status is passed through; signals are forwarded.'),
       async (a) => set(await (await import('./commands/exec.ts')).run({ ...a, command: [...(a.command ?? []), ...a._.slice(1)].map(String) })))
     .command('credential-process', 'print credentials as AWS credential_process JSON (for ~/.aws/config); never opens a browser', (y) =>
       y
-        .option('identity', { type: 'string', demandOption: true, describe: 'the Atmos identity' })
+        .option('identity', { type: 'string', describe: 'the Atmos identity' })
         .option('profile', { type: 'string', describe: 'Atmos profile(s), comma separated (default: $ATMOS_PROFILE)' })
         .option('root', { type: 'string', describe: 'directory of the Atmos repository (default: the current one)' })
+        .option('target', { type: 'string', describe: 'identity, profiles and repository as written by profile mode (one opaque word; instead of the three above)' })
+        .check((a) => (a.identity || a.target ? true : 'name the identity: --identity NAME'))
         .epilog('In ~/.aws/config: credential_process = atmos-auth credential-process --identity plat-dev/terraform --profile developers --root /path/to/repo\n'
           + 'When the SSO session has expired it fails with one message naming `atmos-auth login`.'),
       async (a) => set(await runCredentialProcess(a)))

@@ -26,19 +26,21 @@ interface FastCommand {
   negatable?: string[];
   /** Required options: without them, yargs reports the error. */
   required?: string[];
+  /** At least one of these options is required (else yargs reports the error). */
+  oneOf?: string[];
   run: (values: Record<string, unknown>) => Promise<number>;
 }
 
 const commands: Record<string, FastCommand> = {
   export: {
-    options: { ...resolveOptions, format: { type: 'string' }, login: { type: 'boolean' } },
+    options: { ...resolveOptions, format: { type: 'string' }, login: { type: 'boolean' }, mode: { type: 'string' } },
     negatable: ['login'],
     run: (v) => runExport(v),
   },
   'credential-process': {
-    options: { identity: { type: 'string' }, profile: { type: 'string' }, root: { type: 'string' } },
-    required: ['identity'],
-    run: (v) => runCredentialProcess(v as { identity: string }),
+    options: { identity: { type: 'string' }, profile: { type: 'string' }, root: { type: 'string' }, target: { type: 'string' } },
+    oneOf: ['identity', 'target'],
+    run: (v) => runCredentialProcess(v),
   },
 };
 
@@ -62,5 +64,6 @@ export function fastCommand(argv: string[]): (() => Promise<number>) | null {
   }
   for (const n of negated) values[n] = false;
   if (cmd.required?.some((r) => values[r] === undefined)) return null;
+  if (cmd.oneOf && !cmd.oneOf.some((r) => values[r] !== undefined)) return null;
   return () => cmd.run(values);
 }

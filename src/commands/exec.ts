@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { AtmosAuthError, UsageError } from '../errors.ts';
 import { getCredentials } from '../credentials/get-credentials.ts';
+import { leaveProfileMode, mergeChanges, modeOf, profileModeChange } from '../credentials/profile-mode.ts';
 import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts';
 import { clearEnv, identityEnv } from '../shell/env.ts';
 import type { EnvChange } from '../shell/format.ts';
@@ -16,6 +17,8 @@ export interface ExecArgs {
   dir?: string;
   profile?: string;
   login?: boolean;
+  /** env (keys) or profile (AWS_PROFILE + credential_process); default $ATMOS_AUTH_MODE, else env. */
+  mode?: string;
   command?: string[];
 }
 
@@ -29,15 +32,17 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 export async function run(a: ExecArgs): Promise<number> {
   const [cmd, ...args] = a.command ?? [];
   if (!cmd) throw new UsageError('name the command to run after --', { hint: 'e.g. atmos-auth exec -- aws sts get-caller-identity' });
+  const mode = modeOf(a.mode);
   const res = await resolveTarget(a);
   let change: EnvChange;
   if (res.identity) {
     noticeUntrusted(res);
     const r = await getCredentials(res, { login: implicitPolicy(a.login !== false), stderr: process.stderr });
     const role = roleOf(r.hop);
-    change = identityEnv({ credentials: r.credentials, identity: res.identity, profiles: res.profiles, stacks: res.stacks, root: res.root, region: res.region, ...(role ? { role } : {}) });
+    if (mode === 'profile') change = await profileModeChange(res, r, role);
+    else change = mergeChanges(identityEnv({ credentials: r.credentials, identity: res.identity, profiles: res.profiles, stacks: res.stacks, root: res.root, region: res.region, ...(role ? { role } : {}) }), leaveProfileMode());
   } else {
-    change = clearEnv(process.env);
+    change = mergeChanges(clearEnv(process.env), leaveProfileMode());
   }
   const env: NodeJS.ProcessEnv = { ...process.env, ...change.set };
   for (const k of change.unset) delete env[k];

@@ -4,6 +4,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { getCredentials } from '../credentials/get-credentials.ts';
+import { leaveProfileMode, mergeChanges, modeOf, profileModeChange } from '../credentials/profile-mode.ts';
 import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts';
 import { debug } from '../log.ts';
 import { clearEnv, identityEnv } from '../shell/env.ts';
@@ -16,6 +17,8 @@ export interface ExportArgs {
   identity?: string;
   profile?: string;
   login?: boolean;
+  /** env (keys) or profile (AWS_PROFILE + credential_process); default $ATMOS_AUTH_MODE, else env. */
+  mode?: string;
 }
 
 /** Variables whose values GitHub must mask in logs. */
@@ -39,18 +42,20 @@ function writeGithub(text: string, change: EnvChange): void {
 
 export async function run(a: ExportArgs): Promise<number> {
   const format = getFormat(a.format ?? 'bash');
+  const mode = modeOf(a.mode);
   const res = await resolveTarget(a);
   let change: EnvChange;
   if (!res.identity) {
     debug(`export: no identity (${res.reason ?? 'none'}): clearing what atmos-auth set`);
-    change = clearEnv(process.env);
+    change = mergeChanges(clearEnv(process.env), leaveProfileMode());
   } else {
     // The hook's run (no --identity) needs an allowed repository; --identity is the user's choice.
     if (a.identity) noticeUntrusted(res);
     else requireTrust(res);
     const r = await getCredentials(res, { login: implicitPolicy(a.login !== false), stderr: process.stderr });
     const role = roleOf(r.hop);
-    change = identityEnv({
+    if (mode === 'profile') change = await profileModeChange(res, r, role);
+    else change = mergeChanges(identityEnv({
       credentials: r.credentials,
       identity: res.identity,
       profiles: res.profiles,
@@ -58,7 +63,7 @@ export async function run(a: ExportArgs): Promise<number> {
       root: res.root,
       region: res.region,
       ...(role ? { role } : {}),
-    });
+    }), leaveProfileMode());
   }
   const text = format.render(change);
   if (format.name === 'github') writeGithub(text, change);

@@ -19,6 +19,7 @@ export const MANAGED_VARS = [
   'ATMOS_AUTH_STACK',
   'ATMOS_AUTH_ROOT',
   'ATMOS_AUTH_ACCESS',
+  'ATMOS_AUTH_EXPIRATION',
 ] as const;
 
 /**
@@ -35,8 +36,14 @@ export const CONFLICTING_VARS = [
   'AWS_WEB_IDENTITY_TOKEN_FILE',
 ] as const;
 
+/**
+ * Set in profile mode (with AWS_PROFILE) to atmos-auth's generated config file; the user may have
+ * their own value, so the hooks save and restore it like the conflicting ones.
+ */
+export const PROFILE_MODE_VARS = ['AWS_CONFIG_FILE'] as const;
+
 /** Every variable an identity change may touch: what a hook must save before applying one. */
-export const TOUCHED_VARS: readonly string[] = [...MANAGED_VARS, ...CONFLICTING_VARS];
+export const TOUCHED_VARS: readonly string[] = [...MANAGED_VARS, ...CONFLICTING_VARS, ...PROFILE_MODE_VARS];
 
 /** What the identity is allowed to do, for the prompt: from the permission set or role name. */
 export type AccessLevel = 'apply' | 'plan' | 'state' | 'admin' | 'read' | '';
@@ -91,7 +98,39 @@ export function identityEnv(i: IdentityEnvInput): EnvChange {
   const access = accessLevel(i.role);
   if (access) set.ATMOS_AUTH_ACCESS = access;
   else unset.push('ATMOS_AUTH_ACCESS');
-  unset.push(...CONFLICTING_VARS);
+  unset.push('ATMOS_AUTH_EXPIRATION', ...CONFLICTING_VARS);
+  return { set, unset };
+}
+
+export interface ProfileEnvInput extends Omit<IdentityEnvInput, 'credentials'> {
+  /** The generated AWS config file and the profile in it. */
+  configFile: string;
+  awsProfile: string;
+  /** When the user must next log in (SSO session end), for the prompt; not a secret. */
+  expiration?: Date;
+}
+
+/**
+ * Profile mode: no keys in the environment, only AWS_CONFIG_FILE + AWS_PROFILE naming a profile
+ * whose credential_process refreshes by itself; the same markers as identityEnv for the prompt.
+ */
+export function profileEnv(i: ProfileEnvInput): EnvChange {
+  const set: Record<string, string> = { AWS_CONFIG_FILE: i.configFile, AWS_PROFILE: i.awsProfile };
+  const unset: string[] = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION'];
+  if (i.region) {
+    set.AWS_REGION = i.region;
+    set.AWS_DEFAULT_REGION = i.region;
+  }
+  set.ATMOS_AUTH_IDENTITY = i.identity;
+  set.ATMOS_AUTH_PROFILE = i.profiles.join(',');
+  set.ATMOS_AUTH_STACK = i.stacks.join(',');
+  set.ATMOS_AUTH_ROOT = i.root ?? '';
+  const access = accessLevel(i.role);
+  if (access) set.ATMOS_AUTH_ACCESS = access;
+  else unset.push('ATMOS_AUTH_ACCESS');
+  if (i.expiration) set.ATMOS_AUTH_EXPIRATION = rfc3339(i.expiration);
+  else unset.push('ATMOS_AUTH_EXPIRATION');
+  unset.push(...CONFLICTING_VARS.filter((k) => k !== 'AWS_PROFILE'));
   return { set, unset };
 }
 

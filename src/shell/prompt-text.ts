@@ -23,7 +23,9 @@ export function promptText(env: NodeJS.ProcessEnv, now: number = Date.now(), opt
   if (!identity) return '';
   let out = identity;
   if (env.ATMOS_AUTH_ACCESS) out += ` (${env.ATMOS_AUTH_ACCESS})`;
-  const exp = env.AWS_CREDENTIAL_EXPIRATION ? parseExpiration(env.AWS_CREDENTIAL_EXPIRATION) : null;
+  // Profile mode exports no credential expiry, only the SSO session's end (ATMOS_AUTH_EXPIRATION).
+  const raw = env.AWS_CREDENTIAL_EXPIRATION || env.ATMOS_AUTH_EXPIRATION;
+  const exp = raw ? parseExpiration(raw) : null;
   if (exp !== null) out += ` ${timeLeft(Math.floor(exp / 1000) - Math.floor(now / 1000))}`;
   return opts.zsh ? out.replaceAll('%', '%%') : out;
 }
