@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { debug } from '../log.ts';
 import { paths } from '../paths.ts';
-import { readPrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
+import { readPrivateFile, removePrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
 import type { Resolution } from './types.ts';
 
 const VERSION = 1;
@@ -96,7 +96,10 @@ export function readResolution(k: CacheKeyInput, cacheDir: string = paths.cache)
     debug(`resolution cache: unreadable entry ignored (${(err as Error).message})`);
     return null;
   }
-  if (entry?.v !== VERSION || !entry.resolution || !entry.files || !entry.dirs || !entry.env) return null;
+  if (entry?.v !== VERSION || !isResolution(entry.resolution) || !isStringMap(entry.files) || !isStringMap(entry.dirs) || !isObject(entry.env)) {
+    debug('resolution cache: malformed entry ignored');
+    return null;
+  }
   for (const [name, value] of Object.entries(entry.env)) {
     if ((k.env[name] ?? null) !== value) return stale(`environment variable ${name} changed`);
   }
@@ -111,6 +114,19 @@ export function readResolution(k: CacheKeyInput, cacheDir: string = paths.cache)
   }
   debug(`resolution cache: hit for ${k.dir}`);
   return entry.resolution;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isStringMap = (v: unknown): v is Record<string, string> => isObject(v) && Object.values(v).every((x) => typeof x === 'string');
+const strOrNull = (v: unknown) => v === null || typeof v === 'string';
+
+/** The shape a stored Resolution must have: a damaged entry is a miss, never a crash further on. */
+function isResolution(v: unknown): v is Resolution {
+  if (!isObject(v)) return false;
+  return strOrNull(v.root) && strOrNull(v.identity) && strOrNull(v.region) && isStrings(v.profiles) && isStrings(v.stacks) &&
+    isStrings(v.files) && isStrings(v.dirs) && (v.absent === undefined || isStrings(v.absent)) &&
+    Array.isArray(v.chain) && v.chain.every((h) => isObject(h) && typeof h.kind === 'string' && typeof h.name === 'string');
 }
 
 function stale(why: string): null {
@@ -174,7 +190,26 @@ export async function resolveDirectoryCached(opts: CachedResolveOptions): Promis
   if (hit) return hit;
   const seen = new Map<string, string | null>();
   const { resolveDirectory } = await import('./resolve.ts');
-  const r = resolveDirectory({ dir: k.dir, ...(opts.profile ? { profile: opts.profile } : {}), env: recordingEnv(env, seen), parseCacheDir: cacheDir });
+  const base = { dir: k.dir, ...(opts.profile ? { profile: opts.profile } : {}) };
+  let r: Resolution;
+  try {
+    r = resolveDirectory({ ...base, env: recordingEnv(env, seen), parseCacheDir: cacheDir });
+  } catch (err) {
+    // A damaged parse cache entry (valid JSON, wrong tree) must not pass for the user's mistake:
+    // errors are confirmed from the files themselves, and entries that disagree are dropped.
+    debug(`resolve failed with the parse cache (${(err as Error).message}): trying again without it`);
+    seen.clear();
+    r = resolveDirectory({ ...base, env: recordingEnv(env, seen) });
+    debug('resolve succeeded without the parse cache: dropping its entries for these files');
+    const { entryPathOf } = await import('./parse-cache.ts');
+    for (const f of r.files) {
+      try {
+        removePrivateFile(entryPathOf(f, cacheDir));
+      } catch {
+        // Already gone, or unremovable: the next write replaces it.
+      }
+    }
+  }
   writeResolution(k, r, seen, cacheDir);
   return r;
 }
