@@ -64,7 +64,13 @@ function readAccountsCache(p: SsoProvider): SsoAccount[] | null {
     const text = readPrivateFile(accountsFile(p));
     if (!text) return null;
     const j = JSON.parse(text) as { fetchedAt?: number; accounts?: SsoAccount[] };
-    if (!j.fetchedAt || Date.now() - j.fetchedAt > ACCOUNTS_TTL_MS || !Array.isArray(j.accounts)) return null;
+    // A fetchedAt in the future (clock set back, or damage) would keep the list forever: a miss.
+    if (typeof j.fetchedAt !== 'number' || Date.now() - j.fetchedAt > ACCOUNTS_TTL_MS || j.fetchedAt > Date.now() + 60_000 || !Array.isArray(j.accounts)) return null;
+    // A damaged entry is a miss (fetched again), never a crash in the name lookup.
+    if (!j.accounts.every((a) => typeof a?.accountId === 'string' && typeof a.accountName === 'string')) {
+      debug('accounts cache malformed: ignored');
+      return null;
+    }
     return j.accounts;
   } catch (err) {
     debug(`accounts cache unreadable: ${(err as Error).message}`);
