@@ -76,6 +76,9 @@ function fileFor(key: string): string {
   return join(credentialsDir(), `${key}.json`);
 }
 
+/** The longest-lived temporary AWS credentials (GetSessionToken, 36 hours), plus an hour of clock skew. */
+const MAX_SESSION_MS = 37 * 3600_000;
+
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 /** Parses a cache file; null (with the reason) when it is not a complete, well-typed entry. */
@@ -99,6 +102,8 @@ function parseEntry(key: string, text: string): CacheEntry | string {
     if (!isStr(c.expiration)) return 'wrong expiration type';
     expiration = new Date(c.expiration);
     if (Number.isNaN(expiration.getTime())) return 'unparsable expiration';
+    // No AWS session lasts longer (GetSessionToken: 36 h): such a date comes from a wrong clock or damage.
+    if (expiration.getTime() - Date.now() > MAX_SESSION_MS) return 'expiration implausibly far ahead (clock wrong when written?)';
   }
   const createdAt = new Date(isStr(o.createdAt) ? o.createdAt : 0);
   const credentials: AwsCredentials = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
