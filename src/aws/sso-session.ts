@@ -16,7 +16,7 @@ import { baseClientConfig, errName, isNetworkError, loadPortal, mapCommonError }
 import { LoginRequiredError } from './errors.ts';
 import { loginWithDeviceCode, loginWithPkce, oidcClient, type LoginContext } from './login.ts';
 import {
-  formatTimestamp, isRefreshable, locateToken, readCandidates, removeRegistrations, removeToken, writeToken,
+  formatTimestamp, isRefreshable, locateToken, plausibleExpiry, readCandidates, removeRegistrations, removeToken, unusableTokenNotes, writeToken,
   type CachedToken, type TokenLocation, type TokenRecord,
 } from './token-cache.ts';
 
@@ -98,7 +98,7 @@ function candidates(p: SsoProvider, loc: TokenLocation): CachedToken[] {
 
 /** The token with the latest expiry among those with more than `minMs` left. */
 function freshest(list: CachedToken[], minMs: number, now = Date.now()): CachedToken | undefined {
-  return list.filter((t) => t.expiresAt.getTime() - now > minMs).sort((a, b) => b.expiresAt.getTime() - a.expiresAt.getTime())[0];
+  return list.filter((t) => t.expiresAt.getTime() - now > minMs && plausibleExpiry(t, now)).sort((a, b) => b.expiresAt.getTime() - a.expiresAt.getTime())[0];
 }
 
 function toSsoToken(t: CachedToken, loc: TokenLocation): SsoToken {
@@ -164,7 +164,8 @@ async function underLock(p: SsoProvider, loc: TokenLocation, o: SsoOptions, minM
     }
   }
   if (o.login === 'never') {
-    throw new LoginRequiredError(`no valid SSO session for provider ${p.name} (${p.startUrl})`, command);
+    const notes = unusableTokenNotes(loc);
+    throw new LoginRequiredError(`no valid SSO session for provider ${p.name} (${p.startUrl})${notes.length ? `; ${notes.join('; ')}` : ''}`, command);
   }
   if (!canPromptUser(stderr)) {
     throw new LoginRequiredError(`the SSO session of provider ${p.name} needs a login, and there is no terminal to do it from`, command);

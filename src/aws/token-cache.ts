@@ -184,6 +184,44 @@ export function readCandidates(p: ProviderRef, loc: TokenLocation): CachedToken[
   return out;
 }
 
+/**
+ * No IAM Identity Center session lasts longer than 90 days: a token said to expire later was written
+ * under a wrong clock (or damaged) and is never used as is; it may still be refreshed.
+ */
+export const MAX_TOKEN_AHEAD_MS = 90 * 86400_000;
+
+/** True when the token's expiry is believable for a token read now. */
+export function plausibleExpiry(t: Pick<CachedToken, 'expiresAt'>, now = Date.now()): boolean {
+  return t.expiresAt.getTime() - now <= MAX_TOKEN_AHEAD_MS;
+}
+
+/**
+ * Why the AWS CLI cache files of this provider give no usable token, one note per file that exists
+ * but cannot be used (for the error that asks for a login); an expired token needs no note.
+ */
+export function unusableTokenNotes(loc: TokenLocation, now = Date.now()): string[] {
+  const notes: string[] = [];
+  const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+  for (const f of [loc.primaryFile, loc.legacyFile]) {
+    if (!f) continue;
+    let st;
+    try {
+      st = lstatSync(f);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) notes.push(`ignored ${f}: a symbolic link (remove it)`);
+    else if (!st.isFile()) notes.push(`ignored ${f}: not a regular file (remove it)`);
+    else if (uid >= 0 && st.uid !== uid) notes.push(`ignored ${f}: owned by uid ${st.uid}, not by you (remove it)`);
+    else {
+      const t = readTokenFile(f, 'aws-cli-cache');
+      if (!t) notes.push(`ignored ${f}: no readable token in it (damaged? remove it)`);
+      else if (!plausibleExpiry(t, now)) notes.push(`ignored the token in ${f}: it claims to expire ${formatTimestamp(t.expiresAt)}, too far ahead (is the clock right?)`);
+    }
+  }
+  return notes;
+}
+
 /** True when CreateToken(refresh_token) can be tried with this token's refresh token and registration. */
 export function isRefreshable(t: CachedToken, now = Date.now()): boolean {
   return !!(t.refreshToken && t.clientId && t.clientSecret && t.registrationExpiresAt && t.registrationExpiresAt.getTime() > now);
