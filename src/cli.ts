@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
  * The command table, nothing else: each command's module is imported only when that command runs,
- * so `atmos-auth export` never loads what `login` needs.
+ * so `atmos-auth export` never loads what `login` needs. The built executable starts in bin.ts
+ * (compile cache, then this module); from source, `node src/cli.ts` runs it directly.
  */
 import type { Argv } from 'yargs';
-import module from 'node:module';
 import { AtmosAuthError } from './errors.ts';
 import { fastCommand, runCredentialProcess, runExport } from './fast-path.ts';
 
@@ -134,10 +134,6 @@ async function main(argv: string[]): Promise<number> {
     .parseAsync();
   return code;
 }
-
-// Node caches compiled code of the modules loaded after this (the command chunks) on disk, so a
-// warm `cd` does not recompile them. Off with NODE_DISABLE_COMPILE_CACHE=1, as Node documents.
-module.enableCompileCache?.();
 
 try {
   process.exitCode = await main(process.argv.slice(2));

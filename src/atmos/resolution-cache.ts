@@ -6,11 +6,11 @@
  * the engine an environment that notes each read, so `!env` tags and ATMOS_* settings are covered
  * without a list to keep in sync.
  */
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { debug } from '../log.ts';
 import { paths } from '../paths.ts';
+import { sha256Hex } from '../util/sha256.ts';
 import { readPrivateFile, removePrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
 import type { Resolution } from './types.ts';
 
@@ -66,7 +66,8 @@ function exists(p: string): boolean {
 function entryPath(k: CacheKeyInput, cacheDir: string): string {
   const e = k.env;
   const key = JSON.stringify([VERSION, k.dir, k.profile ?? null, e.ATMOS_PROFILE ?? null, e.ATMOS_IDENTITY ?? null, e.ATMOS_CLI_CONFIG_PATH ?? null, e.ATMOS_BASE_PATH ?? null]);
-  return join(cacheDir, 'resolve', `${createHash('sha1').update(key).digest('hex')}.json`);
+  // sha256Hex, not node:crypto: loading crypto would cost more than the rest of a warm `cd`.
+  return join(cacheDir, 'resolve', `${sha256Hex(key).slice(0, 40)}.json`);
 }
 
 /** An environment that records every variable read from it into `seen`. */

@@ -12,6 +12,7 @@ import { resolveTarget, type TargetArgs } from '../credentials/target.ts';
 import { UsageError } from '../errors.ts';
 import { rfc3339 } from '../shell/env.ts';
 import { noticeUntrusted } from '../trust/trust.ts';
+import { writeStdout } from '../util/stdio.ts';
 
 export interface CredentialProcessArgs {
   identity?: string;
@@ -42,10 +43,11 @@ function targetArgs(a: CredentialProcessArgs): TargetArgs {
 export async function run(a: CredentialProcessArgs): Promise<number> {
   const res = await resolveTarget(targetArgs(a));
   noticeUntrusted(res);
-  const { credentials: c } = await getCredentials(res, { login: 'never', stderr: process.stderr });
+  // stderr as a getter: building process.stderr costs milliseconds and a warm run never writes.
+  const { credentials: c } = await getCredentials(res, { login: 'never', get stderr() { return process.stderr; } });
   const out: Record<string, string | number> = { Version: 1, AccessKeyId: c.accessKeyId, SecretAccessKey: c.secretAccessKey };
   if (c.sessionToken) out.SessionToken = c.sessionToken;
   if (c.expiration) out.Expiration = rfc3339(c.expiration);
-  process.stdout.write(`${JSON.stringify(out)}\n`);
+  writeStdout(`${JSON.stringify(out)}\n`);
   return 0;
 }

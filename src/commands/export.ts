@@ -10,6 +10,7 @@ import { debug } from '../log.ts';
 import { clearEnv, identityEnv } from '../shell/env.ts';
 import { getFormat, type EnvChange } from '../shell/format.ts';
 import { noticeUntrusted, requireTrust } from '../trust/trust.ts';
+import { writeStdout } from '../util/stdio.ts';
 
 export interface ExportArgs {
   format?: string;
@@ -31,11 +32,11 @@ const SECRET_VARS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_
 function writeGithub(text: string, change: EnvChange): void {
   const file = process.env.GITHUB_ENV;
   if (!file) {
-    process.stdout.write(text);
+    writeStdout(text);
     return;
   }
   const masks = SECRET_VARS.map((k) => change.set[k]).filter((v): v is string => !!v).map((v) => `::add-mask::${v}\n`);
-  process.stdout.write(masks.join(''));
+  writeStdout(masks.join(''));
   if (text) appendFileSync(file, text);
   debug(`appended ${Object.keys(change.set).length + change.unset.length} variable(s) to $GITHUB_ENV`);
 }
@@ -52,7 +53,8 @@ export async function run(a: ExportArgs): Promise<number> {
     // The hook's run (no --identity) needs an allowed repository; --identity is the user's choice.
     if (a.identity) noticeUntrusted(res);
     else requireTrust(res);
-    const r = await getCredentials(res, { login: implicitPolicy(a.login !== false), stderr: process.stderr });
+    // stderr as a getter: building process.stderr costs milliseconds and a warm run never writes.
+    const r = await getCredentials(res, { login: implicitPolicy(a.login !== false), get stderr() { return process.stderr; } });
     const role = roleOf(r.hop);
     if (mode === 'profile') change = await profileModeChange(res, r, role);
     else change = mergeChanges(identityEnv({
@@ -67,6 +69,6 @@ export async function run(a: ExportArgs): Promise<number> {
   }
   const text = format.render(change);
   if (format.name === 'github') writeGithub(text, change);
-  else process.stdout.write(text);
+  else writeStdout(text);
   return 0;
 }

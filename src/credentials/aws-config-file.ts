@@ -21,7 +21,6 @@ import { basename, dirname, join } from 'node:path';
 import { AtmosAuthError } from '../errors.ts';
 import { debug } from '../log.ts';
 import { paths } from '../paths.ts';
-import { withLock } from '../util/lock.ts';
 import { readPrivateFile, writePrivateFile } from '../util/secure-file.ts';
 
 /** What a generated profile stands for: everything credential-process needs, pinned. */
@@ -268,6 +267,8 @@ export async function ensureProfile(t: ProfileTarget, o: { env?: NodeJS.ProcessE
     debug(`aws-config: ${profile} already in ${file}`);
     return { file, profile, source };
   }
+  // Imported here, not at the top: this module is on the hot path, proper-lockfile is not.
+  const { withLock } = await import('../util/lock.ts');
   await withLock(`aws-config ${file}`, async () => {
     const text = readPrivateFile(file) ?? '';
     const sourceText = readSourceText(source.path);

@@ -7,13 +7,13 @@
  * This module is on the warm path of `export`: it imports nothing but node builtins and
  * secure-file, and never the AWS SDK.
  */
-import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChainHop } from '../atmos/types.ts';
 import { debug } from '../log.ts';
 import { paths } from '../paths.ts';
 import { ensurePrivateDir, readPrivateFile, removePrivateFile, writePrivateFile } from '../util/secure-file.ts';
+import { sha256Hex } from '../util/sha256.ts';
 import type { AwsCredentials } from './types.ts';
 
 /** Reuse cached credentials while at least this many seconds remain (15 minutes). */
@@ -57,7 +57,8 @@ function hopMaterial(h: ChainHop): unknown[] {
 /** Cache key of a chain (root provider first) for the given profiles: a sha256 hex digest. */
 export function chainKey(chain: readonly ChainHop[], profiles: readonly string[]): string {
   const material = JSON.stringify({ v: 1, profiles: [...profiles], hops: chain.map(hopMaterial) });
-  return createHash('sha256').update(material).digest('hex').slice(0, 40);
+  // Same digest as node:crypto's sha256 (the hot path does not load crypto: see sha256.ts).
+  return sha256Hex(material).slice(0, 40);
 }
 
 /** One cache file. `chain` is the identity chain it was fetched for (no secrets in it). */

@@ -6,6 +6,7 @@ import { resolve as resolvePath } from 'node:path';
 import { resolveDirectoryCached } from '../atmos/resolution-cache.ts';
 import type { ChainHop, Resolution } from '../atmos/types.ts';
 import type { LoginPolicy } from './types.ts';
+import { isTerminal } from '../util/stdio.ts';
 
 /** The options that pick a directory, profile and identity. */
 export interface TargetArgs {
@@ -29,7 +30,9 @@ export async function resolveTarget(a: TargetArgs): Promise<Resolution> {
  * terminal, or BROWSER is set (the user or a test named the program that completes the login).
  */
 export function mayLogInImplicitly(): boolean {
-  return (!!process.stdin.isTTY && !!process.stderr.isTTY) || !!process.env.BROWSER;
+  // isTerminal, not process.stdin.isTTY: the hook calls this on every `cd`, and building the
+  // stdin stream costs milliseconds.
+  return !!process.env.BROWSER || (isTerminal(0) && isTerminal(2));
 }
 
 /** The policy of commands that log in only when needed (export, whoami, exec). */

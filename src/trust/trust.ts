@@ -212,10 +212,11 @@ export function requireTrust(res: Resolution): void {
  * process): they work without an allow, but say on stderr where they are about to sign in.
  * Returns the line written, or null when the repository is allowed as it is.
  */
-export function noticeUntrusted(res: Resolution, stderr: NodeJS.WritableStream = process.stderr): string | null {
+export function noticeUntrusted(res: Resolution, stderr?: NodeJS.WritableStream): string | null {
   const v = checkTrust(res);
   if (v.ok) return null;
   const line = `atmos-auth: ${v.detail} (${allowCommand(v.root)}); as you asked explicitly, ${shown(res.identity ?? '')} signs in through ${shown(describePin(v.pin))}\n`;
-  stderr.write(line);
+  // process.stderr only when there is something to say: building it costs milliseconds (hot path).
+  (stderr ?? process.stderr).write(line);
   return line;
 }
