@@ -40,6 +40,16 @@ export class LoginRequiredError extends AtmosAuthError {
   }
 }
 
+/**
+ * Another process holds the SSO session in an interactive login, and this run (the shell hook,
+ * --no-login, no terminal) cannot wait minutes for it.
+ */
+export class LoginInProgressError extends AtmosAuthError {
+  constructor(provider: string) {
+    super(`another terminal is signing in to ${provider}; once it is done, \`atmos_auth_refresh\` (or the next cd into the repository) picks it up`);
+  }
+}
+
 /** The login was cancelled (Ctrl-C, AbortSignal) or its deadline passed. */
 export class LoginCancelledError extends AtmosAuthError {
   override readonly exitCode: number = 130;

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { debug } from '../log.ts';
 import { paths } from '../paths.ts';
 import { withLock } from '../util/lock.ts';
-import { readPrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
+import { readPrivateFile, removePrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
 import { canPromptUser, preferDeviceFlow } from './browser.ts';
 import { baseClientConfig, errName, isNetworkError, loadPortal, mapCommonError } from './client.ts';
-import { LoginRequiredError } from './errors.ts';
+import { LoginInProgressError, LoginRequiredError } from './errors.ts';
 import { loginWithDeviceCode, loginWithPkce, oidcClient, type LoginContext } from './login.ts';
 import {
   formatTimestamp, isRefreshable, locateToken, plausibleExpiry, readCandidates, removeRegistrations, removeToken, unusableTokenNotes, writeToken,
@@ -133,7 +133,74 @@ export async function getSsoToken(p: SsoProvider, o: SsoOptions): Promise<SsoTok
   }
   const loginMs = (o.loginTimeoutSeconds ?? 600) * 1000;
   const waitMs = o.login === 'never' ? 60_000 : loginMs + 60_000;
-  return withLock(`sso-session ${loc.primaryFile}`, () => underLock(p, loc, o, minMs, loginMs), { waitMs });
+  return withLock(`sso-session ${loc.primaryFile}`, () => underLock(p, loc, o, minMs, loginMs), { waitMs, onWait: loginWaitPolicy(p, o) });
+}
+
+// ---- a login in progress in another process ----
+
+/** How long a run that cannot log in waits for another process's login before saying so. */
+const LOGIN_WAIT_GRACE_MS = 3000;
+
+/** The file that says "a process is in an interactive login for this session" (beside the locks). */
+function loginMarker(loc: TokenLocation): string {
+  return join(paths.cache, 'locks', `login-${createHash('sha1').update(loc.primaryFile).digest('hex')}.json`);
+}
+
+/** True while another live process is in an interactive login for this provider's session. */
+export function loginInProgress(p: SsoProvider): boolean {
+  const file = loginMarker(locateToken(p));
+  try {
+    const text = readPrivateFile(file);
+    if (!text) return false;
+    const m = JSON.parse(text) as { pid?: unknown; until?: unknown };
+    if (typeof m.pid !== 'number' || typeof m.until !== 'number' || m.until < Date.now()) return false;
+    process.kill(m.pid, 0); // throws ESRCH when that process is gone (killed mid-login)
+    return m.pid !== process.pid;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The lock-wait policy of a run: one that can log in itself waits for another terminal's login
+ * (it would otherwise start a second one) and says so once; one that cannot (the shell hook,
+ * --no-login, no terminal) gives up after a few seconds with LoginInProgressError, so the hook
+ * never holds the prompt for the minutes a browser login may take (DESIGN §5).
+ */
+export function loginWaitPolicy(p: SsoProvider, o: Pick<SsoOptions, 'login' | 'stderr'>): (waitedMs: number) => void {
+  const stderr = o.stderr ?? process.stderr;
+  const canLogIn = o.login !== 'never' && canPromptUser(stderr);
+  let lastCheck = -Infinity;
+  let told = false;
+  return (waited) => {
+    if (waited < LOGIN_WAIT_GRACE_MS || waited - lastCheck < 500) return;
+    lastCheck = waited;
+    if (!loginInProgress(p)) return;
+    if (!canLogIn) throw new LoginInProgressError(p.name);
+    if (!told) {
+      told = true;
+      stderr.write(`atmos-auth: waiting for the sign-in to ${p.name} running in another terminal (Ctrl-C to stop waiting)\n`);
+    }
+  };
+}
+
+/** Runs an interactive login with the marker of loginInProgress in place. */
+async function markedLogin<T>(loc: TokenLocation, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  const file = loginMarker(loc);
+  try {
+    writePrivateFileSync(file, JSON.stringify({ pid: process.pid, until: Date.now() + timeoutMs + 60_000 }), { fsync: false });
+  } catch (err) {
+    debug(`could not mark the login in progress: ${(err as Error).message}`);
+  }
+  try {
+    return await fn();
+  } finally {
+    try {
+      removePrivateFile(file);
+    } catch {
+      // A leftover marker names a dead pid or a past deadline: ignored by loginInProgress.
+    }
+  }
 }
 
 async function underLock(p: SsoProvider, loc: TokenLocation, o: SsoOptions, minMs: number, loginMs: number): Promise<SsoToken> {
@@ -173,9 +240,9 @@ async function underLock(p: SsoProvider, loc: TokenLocation, o: SsoOptions, minM
   const ctx: LoginContext = { providerName: p.name, loc, stderr, timeoutMs: loginMs };
   if (o.signal) ctx.signal = o.signal;
   const device = o.deviceCode ?? preferDeviceFlow();
-  const res = device
-    ? await loginWithDeviceCode(ctx, { openBrowser: o.deviceCode === true ? !preferDeviceFlow() : !!process.env.BROWSER })
-    : await loginWithPkce(ctx);
+  const res = await markedLogin(loc, loginMs, () => device
+    ? loginWithDeviceCode(ctx, { openBrowser: o.deviceCode === true ? !preferDeviceFlow() : !!process.env.BROWSER })
+    : loginWithPkce(ctx));
   debug(`sso login for ${p.name} succeeded; token valid ${secondsLeft(res.expiresAt)} s${res.refreshToken ? ', refreshable' : ''}`);
   const rec: TokenRecord = {
     startUrl: loc.startUrl,

@@ -79,7 +79,9 @@ class ChainFetcher {
       return early;
     }
     // The holder may be in a browser login (up to 10 minutes): an interactive run waits for it
-    // rather than start a second login; a run that may not log in gives up sooner.
+    // rather than start a second login; a run that may not log in gives up within seconds when the
+    // holder is in a login, else after 20 s.
+    const onWait = await this.loginWaitPolicy();
     return withLock(`credentials:${key}`, async () => {
       const again = fresh();
       if (again) {
@@ -91,7 +93,15 @@ class ChainFetcher {
       await writeCached(key, { identity: hop.name, profiles: this.res.profiles, chain, credentials: creds });
       debug(`cached credentials for hop ${hop.name} (${key.slice(0, 12)}), valid ${fmtLeft(secondsLeft(creds))}`);
       return creds;
-    }, { waitMs: this.opts.login === 'never' ? 20_000 : 660_000 });
+    }, { waitMs: this.opts.login === 'never' ? 20_000 : 660_000, ...(onWait ? { onWait } : {}) });
+  }
+
+  /** What to do while another process holds a lock of this chain (see loginWaitPolicy); none without SSO. */
+  async loginWaitPolicy(): Promise<((waitedMs: number) => void) | undefined> {
+    const root = this.res.chain[0];
+    if (root?.kind !== 'aws/iam-identity-center') return undefined;
+    const { loginWaitPolicy } = await import('../aws/sso-session.ts');
+    return loginWaitPolicy(root, { login: this.opts.login, stderr: this.opts.stderr });
   }
 
   /** The root provider of the chain when it is IAM Identity Center. */

@@ -21,6 +21,11 @@ export interface LockOptions {
   staleMs?: number;
   /** Directory holding the lock dirs (default: <cache>/locks). */
   dir?: string;
+  /**
+   * Called about every 100 ms while another process holds the lock, with the time waited so far;
+   * throwing gives up the wait with that error (e.g. the holder is in a login this run cannot wait for).
+   */
+  onWait?: (waitedMs: number) => void | Promise<void>;
 }
 
 /** Runs `fn` while holding the named lock. `name` is any string (hashed into a file name). */
@@ -51,6 +56,7 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, opts: Lock
           hint: 'finish or cancel the login running in another terminal, then try again',
         });
       }
+      await opts.onWait?.(Date.now() - started);
       await new Promise((r) => setTimeout(r, 25 + Math.random() * 75));
     }
   }
