@@ -37,9 +37,11 @@ async function sessionEnd(res: Resolution, r: CredentialsResult): Promise<Date |
   const root = res.chain[0];
   if (root?.kind === 'aws/iam-identity-center') {
     try {
-      const { peekSsoToken } = await import('../aws/sso-session.ts');
-      const t = peekSsoToken({ name: root.name, startUrl: root.startUrl, region: root.region });
-      if (t) return t.expiresAt;
+      // token-cache.ts alone (not sso-session.ts and its login code): this is on the warm `cd`.
+      const { locateToken, readCandidates } = await import('../aws/token-cache.ts');
+      const p = { name: root.name, startUrl: root.startUrl, region: root.region };
+      const latest = readCandidates(p, locateToken(p)).map((t) => t.expiresAt.getTime()).sort((x, y) => y - x)[0];
+      if (latest !== undefined) return new Date(latest);
     } catch (err) {
       debug(`profile mode: SSO session end unknown (${(err as Error).message})`);
     }
