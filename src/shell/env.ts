@@ -87,6 +87,13 @@ export function identityEnv(i: IdentityEnvInput): EnvChange {
   else unset.push('AWS_SESSION_TOKEN');
   if (i.credentials.expiration) set.AWS_CREDENTIAL_EXPIRATION = rfc3339(i.credentials.expiration);
   else unset.push('AWS_CREDENTIAL_EXPIRATION');
+  addMarkers(i, set, unset);
+  unset.push('ATMOS_AUTH_EXPIRATION', ...CONFLICTING_VARS);
+  return { set, unset };
+}
+
+/** What both modes set besides credentials: region, and the ATMOS_AUTH_* markers the prompt reads. */
+function addMarkers(i: Omit<IdentityEnvInput, 'credentials'>, set: Record<string, string>, unset: string[]): void {
   if (i.region) {
     set.AWS_REGION = i.region;
     set.AWS_DEFAULT_REGION = i.region;
@@ -98,8 +105,6 @@ export function identityEnv(i: IdentityEnvInput): EnvChange {
   const access = accessLevel(i.role);
   if (access) set.ATMOS_AUTH_ACCESS = access;
   else unset.push('ATMOS_AUTH_ACCESS');
-  unset.push('ATMOS_AUTH_EXPIRATION', ...CONFLICTING_VARS);
-  return { set, unset };
 }
 
 export interface ProfileEnvInput extends Omit<IdentityEnvInput, 'credentials'> {
@@ -117,17 +122,7 @@ export interface ProfileEnvInput extends Omit<IdentityEnvInput, 'credentials'> {
 export function profileEnv(i: ProfileEnvInput): EnvChange {
   const set: Record<string, string> = { AWS_CONFIG_FILE: i.configFile, AWS_PROFILE: i.awsProfile };
   const unset: string[] = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION'];
-  if (i.region) {
-    set.AWS_REGION = i.region;
-    set.AWS_DEFAULT_REGION = i.region;
-  }
-  set.ATMOS_AUTH_IDENTITY = i.identity;
-  set.ATMOS_AUTH_PROFILE = i.profiles.join(',');
-  set.ATMOS_AUTH_STACK = i.stacks.join(',');
-  set.ATMOS_AUTH_ROOT = i.root ?? '';
-  const access = accessLevel(i.role);
-  if (access) set.ATMOS_AUTH_ACCESS = access;
-  else unset.push('ATMOS_AUTH_ACCESS');
+  addMarkers(i, set, unset);
   if (i.expiration) set.ATMOS_AUTH_EXPIRATION = rfc3339(i.expiration);
   else unset.push('ATMOS_AUTH_EXPIRATION');
   unset.push(...CONFLICTING_VARS.filter((k) => k !== 'AWS_PROFILE'));
