@@ -93,9 +93,10 @@ const builtins: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (a) => {
       const name = a.path.replace(/^node:/, '');
-      // Only for hot modules: a virtual module imported from elsewhere too would be reached by
-      // another set of entry points and become a chunk of its own.
-      if (!builtinNames.has(name) || a.kind === 'dynamic-import' || !hot.has(a.importer)) return undefined;
+      // For hot modules and the rest of src/ (which all import the hot entry, so the virtual
+      // module stays in the hot chunk); not for other dependencies: a virtual module imported
+      // from them would be reached by other sets of entry points and become a chunk of its own.
+      if (!builtinNames.has(name) || a.kind === 'dynamic-import' || !(hot.has(a.importer) || a.importer.startsWith(src))) return undefined;
       return { path: name, namespace: 'node-builtin' };
     });
     b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (a) => {
