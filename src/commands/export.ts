@@ -53,8 +53,12 @@ export async function run(a: ExportArgs): Promise<number> {
     // The hook's run (no --identity) needs an allowed repository; --identity is the user's choice.
     if (a.identity) noticeUntrusted(res);
     else requireTrust(res);
-    // stderr as a getter: building process.stderr costs milliseconds and a warm run never writes.
-    const r = await getCredentials(res, { login: implicitPolicy(a.login !== false), get stderr() { return process.stderr; } });
+    // Getters: the terminal check and process.stderr cost milliseconds, and a warm run (cache hit)
+    // needs neither.
+    const r = await getCredentials(res, {
+      get login() { return implicitPolicy(a.login !== false); },
+      get stderr() { return process.stderr; },
+    });
     const role = roleOf(r.hop);
     if (mode === 'profile') change = await profileModeChange(res, r, role);
     else change = mergeChanges(identityEnv({

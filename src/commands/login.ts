@@ -38,7 +38,7 @@ export async function run(a: LoginArgs): Promise<number> {
   noticeUntrusted(res);
   const root = res.chain[0];
   if (root?.kind === 'aws/iam-identity-center') process.stderr.write(`atmos-auth: ${res.identity} signs in through ${root.name} at ${root.startUrl} (${root.region})\n`);
-  const r = await getCredentials(res, { login, ...(a.deviceCode ? { deviceCode: true } : {}), stderr: process.stderr });
+  const r = await getCredentials(res, { login, ...(a.force ? { ignoreCache: true } : {}), ...(a.deviceCode ? { deviceCode: true } : {}), stderr: process.stderr });
   const exp = r.credentials.expiration;
   process.stdout.write(`${res.identity}: credentials ${r.fromCache ? 'already cached' : 'fetched'}${exp ? `, valid until ${rfc3339(exp)} (${fmtLeft(secondsLeft(r.credentials))} left)` : ''}\n`);
   return 0;

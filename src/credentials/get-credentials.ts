@@ -11,8 +11,13 @@ import type { AwsCredentials, LoginPolicy } from './types.ts';
 
 /** How getCredentials may behave. */
 export interface GetCredentialsOptions {
-  /** May it open a browser / prompt for an MFA code? */
+  /**
+   * May it open a browser / prompt for an MFA code? Read only when the cache cannot answer, so a
+   * caller may pass a getter whose answer is costly (the terminal check) and a warm run never pays.
+   */
   login: LoginPolicy;
+  /** Skip the credentials cache (`login --force`). */
+  ignoreCache?: boolean;
   /** Use the device-code flow instead of the browser redirect. */
   deviceCode?: boolean;
   /** Where login instructions (URL, code, MFA prompt) go. */
@@ -46,7 +51,7 @@ export async function getCredentials(res: Resolution, opts: GetCredentialsOption
   const hop = identityHop(res);
   const minTtl = opts.minTtl ?? minTtlSeconds();
   const key = chainKey(res.chain, res.profiles);
-  if (opts.login !== 'always') {
+  if (!opts.ignoreCache) {
     const hit = readCached(key);
     if (hit && isFresh(hit.credentials, minTtl)) {
       debug(`credentials cache hit for ${res.identity} (${key.slice(0, 12)}), ${fmtLeft(secondsLeft(hit.credentials))} left`);
