@@ -22,11 +22,11 @@ type Kind = 'string' | 'boolean';
 interface FastCommand {
   options: Record<string, Kind>;
   /** Options yargs would accept as `--no-X`. */
-  negatable?: string[];
+  negatable?: readonly string[];
   /** Required options: without them, yargs reports the error. */
-  required?: string[];
+  required?: readonly string[];
   /** At least one of these options is required (else yargs reports the error). */
-  oneOf?: string[];
+  oneOf?: readonly string[];
   run: (values: Record<string, unknown>) => Promise<number>;
 }
 

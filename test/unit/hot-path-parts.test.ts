@@ -1,0 +1,38 @@
+// The hot path's hand-written pieces: the SHA-256 that spares loading node:crypto on a warm `cd`
+// must give the same digests (cache file names depend on it), and the argv parser must take what
+// yargs takes for the hook's invocations and hand anything unusual back to yargs (null).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
+import { parseFast } from '../../src/fast-path.ts';
+import { sha256Hex } from '../../src/util/sha256.ts';
+
+test('sha256Hex equals node:crypto for edge lengths, unicode and random text', () => {
+  const samples = ['', 'a', 'abc', 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(63), 'x'.repeat(64), 'x'.repeat(65), 'x'.repeat(1000), 'plat-dev/terraform', 'é€𝄞\u0000\n'];
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = 0; i < 200; i++) samples.push(Array.from({ length: Math.floor(rnd() * 300) }, () => String.fromCodePoint(Math.floor(rnd() * 0x2ffff))).join(''));
+  for (const s of samples) assert.is(sha256Hex(s), createHash('sha256').update(s, 'utf8').digest('hex'), JSON.stringify(s.slice(0, 20)));
+});
+
+const exportCmd = { options: { dir: 'string', profile: 'string', identity: 'string', format: 'string', login: 'boolean', mode: 'string' }, negatable: ['login'], run: async () => 0 } as const;
+const cpCmd = { options: { identity: 'string', profile: 'string', root: 'string', target: 'string' }, oneOf: ['identity', 'target'], run: async () => 0 } as const;
+
+test('parseFast: the forms the hooks and SDKs use', () => {
+  assert.equal(parseFast(exportCmd, ['--format', 'zsh']), { format: 'zsh' });
+  assert.equal(parseFast(exportCmd, ['--format=fish', '--no-login']), { format: 'fish', login: false });
+  assert.equal(parseFast(exportCmd, ['--login', '--dir', '/a b', '--profile=x,y']), { login: true, dir: '/a b', profile: 'x,y' });
+  assert.equal(parseFast(exportCmd, ['--identity=a=b']), { identity: 'a=b' });
+  assert.equal(parseFast(cpCmd, ['--target', 'eyJ2IjoxfQ']), { target: 'eyJ2IjoxfQ' });
+  assert.equal(parseFast(cpCmd, ['--identity', 'plat-dev/terraform', '--root', '/r']), { identity: 'plat-dev/terraform', root: '/r' });
+});
+
+test('parseFast: anything unusual goes to yargs (null)', () => {
+  for (const args of [
+    ['--help'], ['-h'], ['--format'], ['--format', '--no-login'], ['--unknown', 'x'], ['positional'],
+    ['--login=false'], ['--no-format'], ['--format', '-x'],
+  ]) assert.is(parseFast(exportCmd, args), null, args.join(' '));
+  assert.is(parseFast(cpCmd, ['--profile', 'p']), null, 'identity or target is required');
+});
+
+test.run();
