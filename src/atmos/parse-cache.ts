@@ -5,11 +5,11 @@
  * is stored is the raw tree (tags as markers, before evaluation): `!env` and `!repo-root` are
  * evaluated on every load, so a changed environment is always seen.
  */
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { debug } from '../log.ts';
 import { readPrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
+import { sha256Hex } from '../util/sha256.ts';
 import { evaluate, parseRaw, readYamlText, type TagContext } from './yaml.ts';
 
 const VERSION = 1;
@@ -36,7 +36,8 @@ function stat(file: string): { sig: string; mtimeMs: number } | null {
 
 /** Where the entry of `file` lives. */
 export function entryPathOf(file: string, cacheDir: string): string {
-  return join(cacheDir, 'yaml', `${createHash('sha1').update(file).digest('hex')}.json`);
+  // sha256Hex (plain JS), not node:crypto: loading crypto costs more than a first `cd` parses.
+  return join(cacheDir, 'yaml', `${sha256Hex(file)}.json`);
 }
 
 /** The cached raw tree of `file` when its signature still matches; undefined otherwise. Never throws. */

@@ -163,7 +163,9 @@ export function writeResolution(k: CacheKeyInput, resolution: Resolution, seenEn
   }
   const entry: Entry = { v: VERSION, resolution, files, dirs, absent: resolution.absent ?? [], env: Object.fromEntries(seenEnv) };
   try {
-    writePrivateFileSync(entryPath(k, cacheDir), JSON.stringify(entry));
+    // No fsync: a disposable cache (the rename keeps it whole; a crash only costs one more parse),
+    // and an fsync costs more than the rest of a first `cd`.
+    writePrivateFileSync(entryPath(k, cacheDir), JSON.stringify(entry), { fsync: false });
   } catch (err) {
     // A cache that cannot be written only costs speed.
     debug(`resolution cache: not stored (${(err as Error).message})`);

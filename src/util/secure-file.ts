@@ -3,7 +3,7 @@
  * 0600 in directories of mode 0700, whatever the umask; read only when they are regular files owned
  * by this user and not open to group or others. A planted symlink is never followed.
  */
-import { chmodSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { AtmosAuthError } from '../errors.ts';
@@ -71,14 +71,34 @@ export async function writePrivateFile(path: string, data: string): Promise<void
   await writeFileAtomic(path, data, { mode: 0o600, fsync: true });
 }
 
+let tmpCounter = 0;
+
 /**
- * Synchronous variant of writePrivateFile, for code paths that must not yield. `fsync: false` for
- * disposable caches: the rename stays atomic, only durability across a crash is given up.
+ * Synchronous variant of writePrivateFile, for the disposable caches written on a first `cd`
+ * (resolution and parse caches). Same guarantees (temp file created exclusively with mode 0600,
+ * then renamed over the target: never half-written, never through a symlink) but with node:fs
+ * alone: write-file-atomic loads worker_threads and signal-exit, about 10 ms, more than the rest
+ * of the write path. `fsync: false` gives up durability across a crash, not atomicity.
  */
 export function writePrivateFileSync(path: string, data: string, opts: { fsync?: boolean } = {}): void {
   ensurePrivateDir(dirname(path));
   clearSymlink(path);
-  writeFileAtomic.sync(path, data, { mode: 0o600, fsync: opts.fsync ?? true });
+  // Unique per process and call; 'wx' (O_CREAT|O_EXCL) refuses anything already there.
+  const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.${tmpCounter++}.tmp`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    try {
+      fchmodSync(fd, 0o600); // whatever the umask
+      writeSync(fd, data);
+      if (opts.fsync ?? true) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** Deletes a private file if present (never follows a symlink: it removes the link itself). */
