@@ -94,7 +94,10 @@ const sock = `atmos-auth-demo-${process.pid}`;
 const tmux = (...args: string[]) => spawnSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
 const started = tmux('new-session', '-d', '-s', 'demo', '-x', '160', '-y', '50', '-e', `HOME=${home}`, '-e', 'TERM=xterm', '-c', home, `bash --noprofile --rcfile '${rc}' -i`);
 if (started.status !== 0) {
-  process.stderr.write(`demo: could not start tmux: ${started.stderr}`);
+  const missing = (started.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  process.stderr.write(missing
+    ? 'demo: the demo drives a real terminal through tmux, which is not installed: apt-get install tmux (macOS: brew install tmux), then run it again\n'
+    : `demo: could not start tmux: ${started.stderr}`);
   process.exit(1);
 }
 process.on('exit', () => tmux('kill-server'));
