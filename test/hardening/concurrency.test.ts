@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startFakeAws } from '../fake-aws/server.ts';
 import { BROWSER, CLI, parseExports, sandbox } from '../e2e/helpers.ts';
 import { getCallerIdentity } from '../../src/aws/sts.ts';
-import { ageTree, cacheDirs, listFiles } from './helpers.ts';
+import { ageTree, unparsableCacheFiles } from './helpers.ts';
 
 const fake = await startFakeAws();
 const sb = sandbox(fake);
@@ -41,23 +41,6 @@ function run(args: string[], cwd = sb.stackDir('plat/dev')) {
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-/** Cache JSON files that do not parse (locks and temp files of atomic writes excluded). */
-function unparsable(): string[] {
-  const d = cacheDirs(sb);
-  const bad: string[] = [];
-  for (const root of [d.own, d.awsSso]) {
-    for (const rel of listFiles(root)) {
-      if (!rel.endsWith('.json') || rel.startsWith('locks/')) continue;
-      try {
-        JSON.parse(readFileSync(join(root, rel), 'utf8'));
-      } catch {
-        bad.push(rel);
-      }
-    }
-  }
-  return bad;
 }
 
 test('16 processes, cold cache, same SSO session and identity: one browser, one CreateToken, one GetRoleCredentials, 16 valid credentials', async () => {
@@ -114,7 +97,7 @@ test('logout racing export (12 rounds): every cache file parseable or absent, on
         assert.match(r.stderr, /^atmos-auth: /);
       }
     }
-    assert.equal(unparsable(), [], `round ${round}`);
+    assert.equal(unparsableCacheFiles(sb), [], `round ${round}`);
     // Log in again for the next round (and check that it still works after the race).
     const again = await run(['export']);
     assert.is(again.code, 0, again.stderr);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { startFakeAws } from '../fake-aws/server.ts';
 import { BROWSER, CLI, cli, parseExports, type Sandbox } from '../e2e/helpers.ts';
 import { hookFile, runShell } from '../helpers/shells.ts';
-import { cacheDirs, listFiles, oneFile, warmSandbox } from './helpers.ts';
+import { cacheDirs, listFiles, oneFile, unparsableCacheFiles, warmSandbox } from './helpers.ts';
 
 const fake = await startFakeAws();
 const sb = await warmSandbox(fake, { ATMOS_AUTH_HTTP_TIMEOUT_MS: '2000' });
@@ -177,23 +177,6 @@ async function until(cond: () => boolean, ms = 20_000): Promise<void> {
   }
 }
 
-/** Every JSON file of the caches parses (temp files of an interrupted atomic write do not end in .json). */
-function everyCacheFileValid(): string[] {
-  const d = cacheDirs(sb);
-  const bad: string[] = [];
-  for (const root of [d.own, d.awsSso]) {
-    for (const rel of listFiles(root)) {
-      if (!rel.endsWith('.json') || rel.startsWith('locks/')) continue;
-      try {
-        JSON.parse(readFileSync(join(root, rel), 'utf8'));
-      } catch {
-        bad.push(rel);
-      }
-    }
-  }
-  return bad;
-}
-
 test('SIGKILL at random moments of cold exports (15 rounds x 4 processes): every cache file is valid JSON or absent', async () => {
   let seed = 12345;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -213,7 +196,7 @@ test('SIGKILL at random moments of cold exports (15 rounds x 4 processes): every
       assert.is(r.code, 0, r.stderr);
       assert.ok(parseExports(r.stdout).AWS_SESSION_TOKEN);
     }
-    assert.equal(everyCacheFileValid(), [], `round ${round}`);
+    assert.equal(unparsableCacheFiles(sb), [], `round ${round}`);
   }
   assert.ok(killed > 8, `processes were killed mid-run (${killed})`);
   // And the caches still work after all that.

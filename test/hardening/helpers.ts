@@ -138,4 +138,24 @@ export function jsonField(p: string, field: string): unknown {
   return (JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>)[field];
 }
 
+/**
+ * Cache JSON files (ours and the AWS CLI's SSO cache) that do not parse. Locks and the temporary
+ * files of an interrupted atomic write (which do not end in .json) are left out.
+ */
+export function unparsableCacheFiles(sb: Sandbox): string[] {
+  const d = cacheDirs(sb);
+  const bad: string[] = [];
+  for (const root of [d.own, d.awsSso]) {
+    for (const rel of listFiles(root)) {
+      if (!rel.endsWith('.json') || rel.startsWith('locks/')) continue;
+      try {
+        JSON.parse(readFileSync(join(root, rel), 'utf8'));
+      } catch {
+        bad.push(rel);
+      }
+    }
+  }
+  return bad;
+}
+
 export { statSync };
