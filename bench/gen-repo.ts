@@ -10,9 +10,9 @@
  *
  *   node bench/gen-repo.ts DIR [--manifests 10000] [--profiles 50]
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /** Options of generateRepo. */
@@ -274,6 +274,27 @@ function main(): void {
     `${dir}: ${res.manifests} manifests (${res.tenants.length} tenants x up to ${res.stages.length} stages x up to ${res.regions.length} regions), ` +
       `${res.profiles.length} profiles, in ${Math.round(performance.now() - started)} ms`,
   );
+}
+
+/**
+ * The repository for `opts` in `dir`, generated only when missing or when the options or this
+ * generator changed since (a stamp file records both), so the benchmarks share one fixture.
+ */
+export function ensureRepo(dir: string, opts: GenOptions, regenerate = false): GenResult {
+  const stamp = path.join(dir, '.gen.json');
+  const generator = readFileSync(fileURLToPath(import.meta.url), 'utf8');
+  let h = 0;
+  for (let i = 0; i < generator.length; i++) h = (Math.imul(h, 31) + generator.charCodeAt(i)) | 0;
+  const key = JSON.stringify({ opts, generatorLength: generator.length, generatorHash: h });
+  if (!regenerate && existsSync(stamp)) {
+    const saved = JSON.parse(readFileSync(stamp, 'utf8')) as { key: string; gen: GenResult };
+    if (saved.key === key) return saved.gen;
+  }
+  const t0 = performance.now();
+  const gen = generateRepo(dir, opts);
+  writeFileSync(stamp, JSON.stringify({ key, gen }));
+  console.log(`generated ${dir}: ${gen.manifests} manifests, ${gen.profiles.length} profiles (${Math.round(performance.now() - t0)} ms)`);
+  return gen;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) main();

@@ -23,7 +23,7 @@ import { tmpdir, cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generateRepo, type GenOptions, type GenResult } from './gen-repo.ts';
+import { ensureRepo, type GenOptions, type GenResult } from './gen-repo.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = path.join(root, 'bench/fixtures');
@@ -54,27 +54,10 @@ function fail(msg: string): never {
   process.exit(1);
 }
 
-/** Generates (or reuses) a fixture repo; regenerates when the options or the generator changed. */
+/** Generates (or reuses) a fixture repo under bench/fixtures. */
 function fixture(name: string, opts: GenOptions, regen: boolean): { repo: string; gen: GenResult } {
   const repo = path.join(fixtures, name);
-  const stamp = path.join(repo, '.gen.json');
-  const generator = readFileSync(path.join(root, 'bench/gen-repo.ts'), 'utf8');
-  const key = JSON.stringify({ opts, generatorLength: generator.length, generatorHash: hash(generator) });
-  if (!regen && existsSync(stamp)) {
-    const saved = JSON.parse(readFileSync(stamp, 'utf8')) as { key: string; gen: GenResult };
-    if (saved.key === key) return { repo, gen: saved.gen };
-  }
-  const t0 = performance.now();
-  const gen = generateRepo(repo, opts);
-  writeFileSync(stamp, JSON.stringify({ key, gen }));
-  console.log(`generated ${path.relative(root, repo)}: ${gen.manifests} manifests, ${gen.profiles.length} profiles (${Math.round(performance.now() - t0)} ms)`);
-  return { repo, gen };
-}
-
-function hash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
+  return { repo, gen: ensureRepo(repo, opts, regen) };
 }
 
 function median(xs: number[]): number {

@@ -35,7 +35,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultScenario } from '../test/fake-aws/scenario.ts';
-import { generateRepo, type GenResult } from './gen-repo.ts';
+import { ensureRepo, type GenResult } from './gen-repo.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -116,25 +116,10 @@ if (!opt['no-build']) {
   if (b.status !== 0 || !existsSync(CLI)) fail('build failed');
 }
 
-/** The 10,000-manifest fixture, regenerated only when the options or the generator changed. */
+/** The 10,000-manifest fixture, shared with bench/resolve.ts (regenerated only when stale). */
 function bigFixture(manifests: number): { repo: string; gen: GenResult } {
   const repo = path.join(root, 'bench/fixtures', `repo-${manifests}`);
-  const stamp = path.join(repo, '.gen.json');
-  const generator = readFileSync(path.join(root, 'bench/gen-repo.ts'), 'utf8');
-  let h = 0;
-  for (let i = 0; i < generator.length; i++) h = (Math.imul(h, 31) + generator.charCodeAt(i)) | 0;
-  const opts = { manifests, profiles: 50 };
-  // Same stamp format as bench/resolve.ts, so both reuse one fixture.
-  const key = JSON.stringify({ opts, generatorLength: generator.length, generatorHash: h });
-  if (existsSync(stamp)) {
-    const saved = JSON.parse(readFileSync(stamp, 'utf8')) as { key: string; gen: GenResult };
-    if (saved.key === key) return { repo, gen: saved.gen };
-  }
-  const t0 = performance.now();
-  const gen = generateRepo(repo, opts);
-  writeFileSync(stamp, JSON.stringify({ key, gen }));
-  console.log(`generated ${path.relative(root, repo)}: ${gen.manifests} manifests, ${gen.profiles.length} profiles (${Math.round(performance.now() - t0)} ms)`);
-  return { repo, gen };
+  return { repo, gen: ensureRepo(repo, { manifests, profiles: 50 }) };
 }
 
 const big = bigFixture(Number(opt.manifests));
