@@ -1,17 +1,25 @@
 #!/usr/bin/env node
 /**
- * The executable (dist/atmos-auth.mjs): turns on Node's compile cache, then loads the CLI. It must
- * run before the CLI's code is compiled, or that code (the hot path included) would never come
- * from the cache: static imports are compiled before the module that imports them runs, hence the
- * dynamic import() at the end and nothing else imported here.
+ * The executable (dist/atmos-auth.mjs). The hook's commands (`export`, `credential-process`) go
+ * first to the hot script, dist/hot.js (src/hot.ts): one classic script run through vm.Script with
+ * a V8 code cache of its own, made after a run so that it holds the functions a warm `cd` calls.
+ * When that script cannot answer (a cache miss needs the engine or the SDK), or for any other
+ * command, the full CLI runs: Node's compile cache is turned on, then cli.ts is imported. Static
+ * imports are compiled before the module that imports them runs, hence the dynamic import() and
+ * nothing else imported here.
  *
- * The cache lives in a private directory of its own beside atmos-auth's cache (not in the shared
- * /tmp/node-compile-cache another user could have planted). NODE_DISABLE_COMPILE_CACHE=1 turns it
- * off and NODE_COMPILE_CACHE=DIR moves it, as Node documents.
+ * Both caches live in a private directory beside atmos-auth's cache (not in the shared
+ * /tmp/node-compile-cache another user could have planted). NODE_DISABLE_COMPILE_CACHE=1 turns
+ * both off and NODE_COMPILE_CACHE=DIR moves Node's, as Node documents.
  */
+import type * as Fs from 'node:fs';
+import type { HotResult } from './hot.ts';
+
+
 const env = process.env;
 // process.getBuiltinModule, not `import`: an ESM import of a builtin builds its export list.
-const get = process.getBuiltinModule as ((id: string) => unknown) | undefined;
+const get = process.getBuiltinModule;
+const fs = get('node:fs') as typeof Fs;
 
 /** The platform cache directory env-paths would pick (src/paths.ts), plus our suffix; or null. */
 function compileCacheDir(): string | null {
@@ -21,19 +29,135 @@ function compileCacheDir(): string | null {
   const base = process.platform === 'darwin' ? `${home}/Library/Caches` : env.XDG_CACHE_HOME || `${home}/.cache`;
   return `${base}/atmos-auth-v8cache`;
 }
+const cacheDir = env.NODE_DISABLE_COMPILE_CACHE ? null : compileCacheDir();
 
-// With NODE_COMPILE_CACHE set, Node has already turned the cache on in that directory.
-if (get && !env.NODE_DISABLE_COMPILE_CACHE && !env.NODE_COMPILE_CACHE) {
+const MAGIC = 'atmos-auth hot cache 1\n';
+
+/** The hot script's cache: the routes it was made after, and V8's data; null when unusable. */
+function readHotCache(file: string): { routes: string[]; data: Buffer } | null {
+  let fd: number;
   try {
-    const mod = get('node:module') as typeof import('node:module');
-    const dir = compileCacheDir();
-    if (dir && mod.enableCompileCache) {
-      (get('node:fs') as typeof import('node:fs')).mkdirSync(dir, { recursive: true, mode: 0o700 });
-      mod.enableCompileCache(dir);
-    }
+    fd = fs.openSync(file, 'r');
   } catch {
-    // No cache only costs speed.
+    return null;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    // V8 trusts what it deserialises: only a file of ours that nobody else could have written.
+    if ((process.getuid && st.uid !== process.getuid()) || (st.mode & 0o077) !== 0 || !st.isFile()) return null;
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = fs.readSync(fd, buf, off, buf.length - off, off);
+      if (n === 0) return null;
+      off += n;
+    }
+    if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return null;
+    const eol = buf.indexOf(10, MAGIC.length);
+    if (eol < 0) return null;
+    const routes = JSON.parse(buf.toString('utf8', MAGIC.length, eol)) as unknown;
+    if (!Array.isArray(routes) || !routes.every((r) => typeof r === 'string')) return null;
+    return { routes, data: buf.subarray(eol + 1) };
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
-await import('./cli.ts');
+/** Replaces the hot cache atomically (0600), and removes the caches of other builds. */
+function writeHotCache(dir: string, name: string, routes: string[], data: Buffer): void {
+  const tmp = `${dir}/${name}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${MAGIC}${JSON.stringify(routes)}\n`), data]), { mode: 0o600, flag: 'wx' });
+    fs.renameSync(tmp, `${dir}/${name}`);
+    const kind = name.slice(0, name.indexOf('-') + 1);
+    for (const f of fs.readdirSync(dir)) if (f.startsWith(kind) && f !== name && !f.endsWith('.tmp')) fs.rmSync(`${dir}/${f}`, { force: true });
+  } catch {
+    // No cache only costs speed.
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** A script of dist/ run through vm.Script with its code cache (see readHotCache). */
+interface LoadedScript {
+  script: import('node:vm').Script;
+  /** The cache file's name (in cacheDir). */
+  name: string;
+  /** The routes the cache was made after ([] when there was no usable cache). */
+  routes: string[];
+  /** True when the script ran with no usable cache. */
+  fresh: boolean;
+}
+
+/** Set by the build (scripts/build.ts): each script's content hash, naming its cache. */
+declare const ATMOS_AUTH_HOT_ID: string | undefined;
+declare const ATMOS_AUTH_ENGINE_ID: string | undefined;
+
+/**
+ * Compiles and runs dist/<kind>.js with its code cache. Its value is a function, called with a
+ * module object, a require (for `yaml` alone: made on first use, as it loads node:module), the
+ * script's location and `extra`; returns the module's exports. Throws when the file is missing.
+ */
+function loadScript<T>(kind: 'hot' | 'engine', extra: unknown, loaded: LoadedScript[]): T {
+  const file = `${import.meta.dirname}/${kind}.js`;
+  const source = fs.readFileSync(file, 'utf8');
+  const vm = get('node:vm') as typeof import('node:vm');
+  const name = `${kind}-${kind === 'hot' ? ATMOS_AUTH_HOT_ID : ATMOS_AUTH_ENGINE_ID}-${process.version}-${process.arch}.v8`;
+  const cached = cacheDir ? readHotCache(`${cacheDir}/${name}`) : null;
+  const script = new vm.Script(source, { filename: file, ...(cached ? { cachedData: cached.data } : {}) });
+  const usable = !!cached && !script.cachedDataRejected;
+  loaded.push({ script, name, routes: usable ? cached.routes : [], fresh: !usable });
+  const mod = { exports: {} as T };
+  let req: NodeJS.Require | undefined;
+  const lazyRequire = (id: string): unknown => (req ??= (get('node:module') as typeof import('node:module')).createRequire(file))(id);
+  (script.runInThisContext() as (m: typeof mod, r: typeof lazyRequire, url: string, file: string, extra: unknown) => void)(mod, lazyRequire, new URL(`${kind}.js`, import.meta.url).href, file, extra);
+  return mod.exports;
+}
+
+/** Runs argv in the hot script; false when the full CLI must run it. */
+async function runHot(argv: string[]): Promise<boolean> {
+  const loaded: LoadedScript[] = [];
+  type Hot = { run(argv: string[]): Promise<HotResult>; modules: unknown };
+  let hot: Hot | undefined;
+  let engine: { modules: unknown } | undefined;
+  // The engine script, loaded on the hot script's first import() of an engine module: it gets
+  // the hot script's shared modules, the hot script its modules (scripts/build.ts).
+  const loadEngine = (): unknown => (engine ??= loadScript<{ modules: unknown }>('engine', hot!.modules, loaded)).modules;
+  try {
+    hot = loadScript<Hot>('hot', loadEngine, loaded);
+  } catch {
+    return false; // running from source, or a broken install: the full CLI
+  }
+  const result = await hot.run(argv);
+  if (cacheDir) {
+    for (const s of loaded) {
+      // After a run down a route the cache has not seen (or with no usable cache), a new cache:
+      // it holds what the old one held plus what this run compiled.
+      if ((result && !s.routes.includes(result.route)) || s.fresh) {
+        writeHotCache(cacheDir, s.name, result && !s.routes.includes(result.route) ? [...s.routes, result.route] : s.routes, s.script.createCachedData());
+      }
+    }
+  }
+  if (!result) return false;
+  process.exitCode = result.code;
+  return true;
+}
+
+const argv = process.argv.slice(2);
+const hotDone = typeof ATMOS_AUTH_HOT_ID === 'string' && (argv[0] === 'export' || argv[0] === 'credential-process') && (await runHot(argv));
+
+if (!hotDone) {
+  // With NODE_COMPILE_CACHE set, Node has already turned the cache on in that directory.
+  if (cacheDir && !env.NODE_COMPILE_CACHE) {
+    try {
+      const mod = get('node:module') as typeof import('node:module');
+      fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+      mod.enableCompileCache?.(cacheDir);
+    } catch {
+      // No cache only costs speed.
+    }
+  }
+  await import('./cli.ts');
+}

@@ -5,7 +5,7 @@
  * (compile cache, then this module); from source, `node src/cli.ts` runs it directly.
  */
 import type { Argv } from 'yargs';
-import { AtmosAuthError } from './errors.ts';
+import { reportError } from './errors.ts';
 import { fastCommand, runCredentialProcess, runExport } from './fast-path.ts';
 
 declare const ATMOS_AUTH_VERSION: string | undefined;
@@ -138,11 +138,5 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
-  if (err instanceof AtmosAuthError) {
-    process.stderr.write(`atmos-auth: ${err.render()}\n`);
-    process.exitCode = err.exitCode;
-  } else {
-    process.stderr.write(`atmos-auth: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 70;
-  }
+  process.exitCode = reportError(err);
 }

@@ -51,3 +51,16 @@ export class ConfigError extends AtmosAuthError {
 export class UsageError extends AtmosAuthError {
   override readonly exitCode: number = 2;
 }
+
+/**
+ * Prints what the user needs about an error that ended a command and returns the exit code: an
+ * AtmosAuthError as its message and hint, anything else as the internal error (a bug) it is.
+ */
+export function reportError(err: unknown): number {
+  if (err instanceof AtmosAuthError) {
+    process.stderr.write(`atmos-auth: ${err.render()}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`atmos-auth: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 70;
+}

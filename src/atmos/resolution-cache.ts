@@ -13,6 +13,7 @@ import { paths } from '../paths.ts';
 import { sha256Hex } from '../util/sha256.ts';
 import { readPrivateFile, removePrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
 import type { Resolution } from './types.ts';
+import { route } from '../util/route.ts';
 
 const VERSION = 1;
 
@@ -37,10 +38,12 @@ export interface CacheKeyInput {
   env: NodeJS.ProcessEnv;
 }
 
+// throwIfNoEntry: most checked paths are expected to be absent (`absent` lists a dozen or more),
+// and an ENOENT exception (built with its message and stack) costs more than the stat itself.
 function signature(p: string): Signature {
   try {
-    const st = statSync(p, { bigint: false });
-    return `${st.mtimeMs}:${st.size}:${st.ino}`;
+    const st = statSync(p, { throwIfNoEntry: false });
+    return st ? `${st.mtimeMs}:${st.size}:${st.ino}` : '-';
   } catch {
     return '-';
   }
@@ -48,7 +51,8 @@ function signature(p: string): Signature {
 
 function dirSignature(p: string): Signature {
   try {
-    return String(statSync(p).mtimeMs);
+    const st = statSync(p, { throwIfNoEntry: false });
+    return st ? String(st.mtimeMs) : '-';
   } catch {
     return '-';
   }
@@ -56,8 +60,7 @@ function dirSignature(p: string): Signature {
 
 function exists(p: string): boolean {
   try {
-    statSync(p);
-    return true;
+    return statSync(p, { throwIfNoEntry: false }) !== undefined;
   } catch {
     return false;
   }
@@ -191,6 +194,7 @@ export async function resolveDirectoryCached(opts: CachedResolveOptions): Promis
   const cacheDir = opts.cacheDir ?? paths.cache;
   const hit = readResolution(k, cacheDir);
   if (hit) return hit;
+  route.push('resolve');
   const seen = new Map<string, string | null>();
   const { resolveDirectory } = await import('./resolve.ts');
   const base = { dir: k.dir, ...(opts.profile ? { profile: opts.profile } : {}) };

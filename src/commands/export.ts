@@ -10,6 +10,7 @@ import { debug } from '../log.ts';
 import { clearEnv, identityEnv } from '../shell/env.ts';
 import { getFormat, type EnvChange } from '../shell/format.ts';
 import { noticeUntrusted, requireTrust } from '../trust/trust.ts';
+import { route } from '../util/route.ts';
 import { writeStdout } from '../util/stdio.ts';
 
 export interface ExportArgs {
@@ -46,6 +47,7 @@ export async function run(a: ExportArgs): Promise<number> {
   const mode = modeOf(a.mode);
   const res = await resolveTarget(a);
   let change: EnvChange;
+  route.push(res.identity ? mode : 'none', format.name);
   if (!res.identity) {
     debug(`export: no identity (${res.reason ?? 'none'}): clearing what atmos-auth set`);
     change = mergeChanges(clearEnv(process.env), leaveProfileMode());

@@ -20,8 +20,9 @@ export interface TargetArgs {
  * Goes through the resolution cache: an unchanged directory costs a few stat calls, no YAML.
  */
 export async function resolveTarget(a: TargetArgs): Promise<Resolution> {
-  const env = { ...process.env };
-  if (a.identity) env.ATMOS_IDENTITY = a.identity;
+  // No copy of process.env (a copy reads every variable, a cost that grows with the user's
+  // environment): the engine reads variables by name, through the prototype for the overlay.
+  const env: NodeJS.ProcessEnv = a.identity ? Object.assign(Object.create(process.env) as NodeJS.ProcessEnv, { ATMOS_IDENTITY: a.identity }) : process.env;
   return resolveDirectoryCached({ dir: resolvePath(a.dir ?? process.cwd()), profile: a.profile, env });
 }
 

@@ -10,7 +10,7 @@ import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChainHop, Resolution } from '../atmos/types.ts';
 import { AtmosAuthError } from '../errors.ts';
-import { debug } from '../log.ts';
+import { debug, writeStderr } from '../log.ts';
 import { paths } from '../paths.ts';
 import { posixQuote } from '../shell/formats/posix.ts';
 import { readPrivateFile, writePrivateFile } from '../util/secure-file.ts';
@@ -217,6 +217,7 @@ export function noticeUntrusted(res: Resolution, stderr?: NodeJS.WritableStream)
   if (v.ok) return null;
   const line = `atmos-auth: ${v.detail} (${allowCommand(v.root)}); as you asked explicitly, ${shown(res.identity ?? '')} signs in through ${shown(describePin(v.pin))}\n`;
   // process.stderr only when there is something to say: building it costs milliseconds (hot path).
-  (stderr ?? process.stderr).write(line);
+  if (stderr) stderr.write(line);
+  else writeStderr(line);
   return line;
 }

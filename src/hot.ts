@@ -1,0 +1,48 @@
+/**
+ * The hot path as a classic script (dist/hot.js), which the executable (src/bin.ts) runs through
+ * vm.Script with a V8 code cache of its own.
+ *
+ * Why not the ES module chunks and Node's compile cache: Node makes that cache right after a
+ * module is compiled, when V8 has compiled only the top level, so every run compiled the functions
+ * a warm `cd` calls lazily again: about 8 of the 26 million instructions a warm `cd` spent above
+ * bare Node (callgrind). A vm.Script's cache made after a run (createCachedData) holds every
+ * function that run compiled. One script instead of three modules also skips the ES module
+ * loader's resolve, link and evaluate steps.
+ *
+ * The script is a read-only attempt: every dynamic import() of the code it bundles (the engine on
+ * a resolution cache miss, the SDK on a credentials miss, locks, ...) is replaced at build time by
+ * a HotMiss (scripts/build.ts). Then run() resolves to null, drops what it held back for stderr,
+ * and the executable hands the command to the full CLI, which starts over. Nothing the hot path
+ * does before a miss writes a file, so starting over is safe.
+ */
+import { fastCommand } from './fast-path.ts';
+import { AtmosAuthError, reportError } from './errors.ts';
+import { debug, holdStderr, releaseStderr } from './log.ts';
+import { route } from './util/route.ts';
+
+/** What the executable gets back: the exit code and the branches taken, or null (full CLI). */
+export type HotResult = { code: number; route: string } | null;
+
+/** True for the error a replaced dynamic import() throws (see scripts/build.ts). */
+function isHotMiss(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { atmosAuthHotMiss?: unknown }).atmosAuthHotMiss === true;
+}
+
+/** Runs argv when it is a hot command the cached state can answer; null otherwise. */
+export async function run(argv: string[]): Promise<HotResult> {
+  const cmd = fastCommand(argv);
+  if (!cmd) return null;
+  holdStderr();
+  try {
+    const code = await cmd();
+    releaseStderr(true);
+    return { code, route: `${argv[0]}:${route.join(',')}:${code}` };
+  } catch (err) {
+    // A user error (untrusted repository, bad option value) is answered here as the CLI would;
+    // anything else the full CLI reproduces and reports.
+    const answer = !isHotMiss(err) && err instanceof AtmosAuthError;
+    releaseStderr(answer);
+    if (!answer) debug(`hot script: ${err instanceof Error ? err.message : String(err)}; the full CLI takes over`);
+    return answer ? { code: reportError(err), route: `${argv[0]}:${route.join(',')}:error` } : null;
+  }
+}
