@@ -65,19 +65,34 @@ function readHotCache(file: string): { routes: string[]; data: Buffer } | null {
   }
 }
 
-/** Replaces the hot cache atomically (0600), and removes the caches of other builds. */
+/** Replaces a script's cache atomically (0600), and removes the caches of other builds. */
 function writeHotCache(dir: string, name: string, routes: string[], data: Buffer): void {
   const tmp = `${dir}/${name}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${MAGIC}${JSON.stringify(routes)}\n`), data]), { mode: 0o600, flag: 'wx' });
     fs.renameSync(tmp, `${dir}/${name}`);
-    const kind = name.slice(0, name.indexOf('-') + 1);
-    for (const f of fs.readdirSync(dir)) if (f.startsWith(kind) && f !== name && !f.endsWith('.tmp')) fs.rmSync(`${dir}/${f}`, { force: true });
+    // name is <kind>-<build id>-...: a file of the same kind and another build id is stale.
+    const [kind, id] = name.split('-') as [string, string];
+    for (const f of fs.readdirSync(dir)) {
+      if (f.startsWith(`${kind}-`) && !f.startsWith(`${kind}-${id}-`) && f.endsWith('.v8')) fs.rmSync(`${dir}/${f}`, { force: true });
+    }
   } catch {
     // No cache only costs speed.
     fs.rmSync(tmp, { force: true });
   }
+}
+
+/**
+ * V8 rejects a code cache made under other V8 flags (NODE_OPTIONS=--max-old-space-size=...): runs
+ * with other options get caches of their own instead of replacing each other's on every run.
+ */
+function flagsTag(): string {
+  const opts = `${env.NODE_OPTIONS ?? ''}\0${process.execArgv.join('\0')}`;
+  if (opts === '\0') return '';
+  let h = 0x811c9dc5; // FNV-1a: a name, not a secret
+  for (let i = 0; i < opts.length; i++) h = Math.imul(h ^ opts.charCodeAt(i), 0x01000193);
+  return `-${(h >>> 0).toString(16)}`;
 }
 
 /** A script of dist/ run through vm.Script with its code cache (see readHotCache). */
@@ -104,7 +119,7 @@ function loadScript<T>(kind: 'hot' | 'engine', extra: unknown, loaded: LoadedScr
   const file = `${import.meta.dirname}/${kind}.js`;
   const source = fs.readFileSync(file, 'utf8');
   const vm = get('node:vm') as typeof import('node:vm');
-  const name = `${kind}-${kind === 'hot' ? ATMOS_AUTH_HOT_ID : ATMOS_AUTH_ENGINE_ID}-${process.version}-${process.arch}.v8`;
+  const name = `${kind}-${kind === 'hot' ? ATMOS_AUTH_HOT_ID : ATMOS_AUTH_ENGINE_ID}-${process.version}-${process.arch}${flagsTag()}.v8`;
   const cached = cacheDir ? readHotCache(`${cacheDir}/${name}`) : null;
   const script = new vm.Script(source, { filename: file, ...(cached ? { cachedData: cached.data } : {}) });
   const usable = !!cached && !script.cachedDataRejected;
@@ -141,6 +156,8 @@ async function runHot(argv: string[]): Promise<boolean> {
     }
   }
   if (!result) return false;
+  // Everything is written (synchronously): end now, without Node's teardown.
+  if (result.flushed) process.exit(result.code);
   process.exitCode = result.code;
   return true;
 }

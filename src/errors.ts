@@ -4,6 +4,8 @@
  * Nothing else should reach the top level; anything that does is a bug and is reported as one.
  */
 
+import { writeFd } from './util/stdio.ts';
+
 /** Where in which file a problem sits; line and col are 1-based. */
 export interface SourcePos {
   file: string;
@@ -58,9 +60,9 @@ export class UsageError extends AtmosAuthError {
  */
 export function reportError(err: unknown): number {
   if (err instanceof AtmosAuthError) {
-    process.stderr.write(`atmos-auth: ${err.render()}\n`);
+    writeFd(2, `atmos-auth: ${err.render()}\n`);
     return err.exitCode;
   }
-  process.stderr.write(`atmos-auth: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  writeFd(2, `atmos-auth: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 70;
 }

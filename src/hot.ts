@@ -19,9 +19,13 @@ import { fastCommand } from './fast-path.ts';
 import { AtmosAuthError, reportError } from './errors.ts';
 import { debug, holdStderr, releaseStderr } from './log.ts';
 import { route } from './util/route.ts';
+import { outputFlushed } from './util/stdio.ts';
 
-/** What the executable gets back: the exit code and the branches taken, or null (full CLI). */
-export type HotResult = { code: number; route: string } | null;
+/**
+ * What the executable gets back: the exit code, the branches taken (for the code cache) and whether
+ * all output is written; or null (full CLI).
+ */
+export type HotResult = { code: number; route: string; flushed: boolean } | null;
 
 /** True for the error a replaced dynamic import() throws (see scripts/build.ts). */
 function isHotMiss(err: unknown): boolean {
@@ -36,13 +40,13 @@ export async function run(argv: string[]): Promise<HotResult> {
   try {
     const code = await cmd();
     releaseStderr(true);
-    return { code, route: `${argv[0]}:${route.join(',')}:${code}` };
+    return { code, route: `${argv[0]}:${route.join(',')}:${code}`, flushed: outputFlushed() };
   } catch (err) {
     // A user error (untrusted repository, bad option value) is answered here as the CLI would;
     // anything else the full CLI reproduces and reports.
     const answer = !isHotMiss(err) && err instanceof AtmosAuthError;
     releaseStderr(answer);
     if (!answer) debug(`hot script: ${err instanceof Error ? err.message : String(err)}; the full CLI takes over`);
-    return answer ? { code: reportError(err), route: `${argv[0]}:${route.join(',')}:error` } : null;
+    return answer ? { code: reportError(err), route: `${argv[0]}:${route.join(',')}:error`, flushed: outputFlushed() } : null;
   }
 }

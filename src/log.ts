@@ -2,6 +2,8 @@
  * Debug tracing on stderr, switched on as in Atmos with ATMOS_LOGS_LEVEL=debug (or trace).
  * Callers pass values that are safe to print; `redact` is for anything that might hold a secret.
  */
+import { writeFd } from './util/stdio.ts';
+
 const level = (process.env.ATMOS_LOGS_LEVEL ?? '').toLowerCase();
 
 /** True when ATMOS_LOGS_LEVEL asks for debug output. */
@@ -23,13 +25,13 @@ export function holdStderr(): void {
 export function releaseStderr(print: boolean): void {
   const text = held?.join('') ?? '';
   held = null;
-  if (print && text) process.stderr.write(text);
+  if (print && text) writeFd(2, text);
 }
 
 /** Writes `text` to stderr (or holds it, see holdStderr). */
 export function writeStderr(text: string): void {
   if (held) held.push(text);
-  else process.stderr.write(text);
+  else writeFd(2, text);
 }
 
 /**
@@ -38,7 +40,7 @@ export function writeStderr(text: string): void {
  * which the full CLI, finding that cache valid, would not repeat.
  */
 export function debug(message: string): void {
-  if (debugEnabled) process.stderr.write(`atmos-auth debug: ${message}\n`);
+  if (debugEnabled) writeFd(2, `atmos-auth debug: ${message}\n`);
 }
 
 /** Shows only that a secret exists and its length class, never its text. */

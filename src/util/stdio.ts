@@ -6,17 +6,37 @@
 import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 
-/** Writes `text` to stdout synchronously (fd 1); falls back to process.stdout on EAGAIN. */
-export function writeStdout(text: string): void {
+/** True once a write went through process.stdout/stderr (see writeFd): it may still be flushing. */
+let streamUsed = false;
+
+/**
+ * Writes `text` to file descriptor 1 or 2 synchronously; falls back to the stream on EAGAIN (a
+ * non-blocking pipe that is full: the stream waits for it).
+ */
+export function writeFd(fd: 1 | 2, text: string): void {
   const buf = Buffer.from(text, 'utf8');
   let off = 0;
   try {
-    while (off < buf.length) off += writeSync(1, buf, off, buf.length - off);
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
   } catch (err) {
-    // A non-blocking pipe that is full: let the stream wait for it.
     if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-    process.stdout.write(buf.subarray(off));
+    streamUsed = true;
+    (fd === 1 ? process.stdout : process.stderr).write(buf.subarray(off));
   }
+}
+
+/** Writes `text` to stdout synchronously (see writeFd). */
+export function writeStdout(text: string): void {
+  writeFd(1, text);
+}
+
+/**
+ * True when nothing written so far can still be in flight: every write finished synchronously.
+ * The executable then ends the process at once after a hot command (process.exit skips Node's
+ * teardown, about 1 % of a warm `cd`).
+ */
+export function outputFlushed(): boolean {
+  return !streamUsed;
 }
 
 /** True when file descriptor `fd` is a terminal (as process.stdin.isTTY, without the stream). */
