@@ -1,7 +1,7 @@
 /**
  * Parsed YAML files kept across runs, so the first `cd` after one manifest changed parses that
  * manifest and not the big profile files next to it. One JSON file per YAML file under
- * `<cache>/yaml/<sha1 of path>.json`, valid while the file keeps its mtime, size and inode. What
+ * `<cache>/yaml/<hash of path>.json` (the entry names its file: a hash collision is a miss), valid while the file keeps its mtime, size and inode. What
  * is stored is the raw tree (tags as markers, before evaluation): `!env` and `!repo-root` are
  * evaluated on every load, so a changed environment is always seen.
  */
@@ -9,10 +9,10 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { debug } from '../log.ts';
 import { readPrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
-import { sha256Hex } from '../util/sha256.ts';
+import { nameHash } from '../util/name-hash.ts';
 import { evaluate, parseRaw, readYamlText, type TagContext } from './yaml.ts';
 
-const VERSION = 1;
+const VERSION = 2;
 
 /** A file written within this many ms may change again in the same mtime tick (git's "racy clean"). */
 const RACY_MS = 2000;
@@ -36,8 +36,8 @@ function stat(file: string): { sig: string; mtimeMs: number } | null {
 
 /** Where the entry of `file` lives. */
 export function entryPathOf(file: string, cacheDir: string): string {
-  // sha256Hex (plain JS), not node:crypto: loading crypto costs more than a first `cd` parses.
-  return join(cacheDir, 'yaml', `${sha256Hex(file)}.json`);
+  // The entry stores its file name and readEntry checks it, so a fast hash will do.
+  return join(cacheDir, 'yaml', `${nameHash(file)}.json`);
 }
 
 /** The cached raw tree of `file` when its signature still matches; undefined otherwise. Never throws. */

@@ -10,18 +10,20 @@ import { statSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { debug } from '../log.ts';
 import { paths } from '../paths.ts';
-import { sha256Hex } from '../util/sha256.ts';
+import { nameHash } from '../util/name-hash.ts';
 import { readPrivateFile, removePrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
 import type { Resolution } from './types.ts';
 import { route } from '../util/route.ts';
 
-const VERSION = 1;
+const VERSION = 2;
 
 /** What a file or directory looked like: mtime:size:ino, or '-' when absent. */
 type Signature = string;
 
 interface Entry {
   v: number;
+  /** The key (entryKey) it was stored under: the file name is a fast hash of it. */
+  key: string;
   resolution: Resolution;
   files: Record<string, Signature>;
   dirs: Record<string, Signature>;
@@ -66,11 +68,16 @@ function exists(p: string): boolean {
   }
 }
 
-function entryPath(k: CacheKeyInput, cacheDir: string): string {
+/** What selects an entry: the directory, the profile flag and the ATMOS_* inputs. */
+function entryKey(k: CacheKeyInput): string {
   const e = k.env;
-  const key = JSON.stringify([VERSION, k.dir, k.profile ?? null, e.ATMOS_PROFILE ?? null, e.ATMOS_IDENTITY ?? null, e.ATMOS_CLI_CONFIG_PATH ?? null, e.ATMOS_BASE_PATH ?? null]);
-  // sha256Hex, not node:crypto: loading crypto would cost more than the rest of a warm `cd`.
-  return join(cacheDir, 'resolve', `${sha256Hex(key).slice(0, 40)}.json`);
+  return JSON.stringify([VERSION, k.dir, k.profile ?? null, e.ATMOS_PROFILE ?? null, e.ATMOS_IDENTITY ?? null, e.ATMOS_CLI_CONFIG_PATH ?? null, e.ATMOS_BASE_PATH ?? null]);
+}
+
+function entryPath(key: string, cacheDir: string): string {
+  // The entry stores its key and readResolution checks it: a fast hash names the file (a
+  // collision is a miss), sha256 in the interpreter costs 50 us of every warm `cd`.
+  return join(cacheDir, 'resolve', `${nameHash(key)}.json`);
 }
 
 /** An environment that records every variable read from it into `seen`. */
@@ -92,15 +99,16 @@ export function recordingEnv(env: NodeJS.ProcessEnv, seen: Map<string, string | 
 /** The cached Resolution for these inputs when still valid; null otherwise. Never throws. */
 export function readResolution(k: CacheKeyInput, cacheDir: string = paths.cache): Resolution | null {
   let entry: Entry;
+  const key = entryKey(k);
   try {
-    const text = readPrivateFile(entryPath(k, cacheDir));
+    const text = readPrivateFile(entryPath(key, cacheDir));
     if (text === null) return null;
     entry = JSON.parse(text) as Entry;
   } catch (err) {
     debug(`resolution cache: unreadable entry ignored (${(err as Error).message})`);
     return null;
   }
-  if (entry?.v !== VERSION || !isResolution(entry.resolution) || !isStringMap(entry.files) || !isStringMap(entry.dirs) || !isObject(entry.env)) {
+  if (entry?.v !== VERSION || entry.key !== key || !isResolution(entry.resolution) || !isStringMap(entry.files) || !isStringMap(entry.dirs) || !isObject(entry.env)) {
     debug('resolution cache: malformed entry ignored');
     return null;
   }
@@ -164,11 +172,12 @@ export function writeResolution(k: CacheKeyInput, resolution: Resolution, seenEn
     }
     dirs[p] = sig;
   }
-  const entry: Entry = { v: VERSION, resolution, files, dirs, absent: resolution.absent ?? [], env: Object.fromEntries(seenEnv) };
+  const key = entryKey(k);
+  const entry: Entry = { v: VERSION, key, resolution, files, dirs, absent: resolution.absent ?? [], env: Object.fromEntries(seenEnv) };
   try {
     // No fsync: a disposable cache (the rename keeps it whole; a crash only costs one more parse),
     // and an fsync costs more than the rest of a first `cd`.
-    writePrivateFileSync(entryPath(k, cacheDir), JSON.stringify(entry), { fsync: false });
+    writePrivateFileSync(entryPath(key, cacheDir), JSON.stringify(entry), { fsync: false });
   } catch (err) {
     // A cache that cannot be written only costs speed.
     debug(`resolution cache: not stored (${(err as Error).message})`);

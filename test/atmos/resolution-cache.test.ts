@@ -140,4 +140,17 @@ test('a corrupt or foreign-readable entry is ignored, not trusted', async () => 
   rmSync(s.tmp, { recursive: true, force: true });
 });
 
+test('an entry holding another key (a file-name hash collision) is a miss, not that answer', async () => {
+  const s = setup();
+  await resolveDirectoryCached({ dir: s.dir, env: s.env, cacheDir: s.cache });
+  const f = join(s.cache, 'resolve', readdirSync(join(s.cache, 'resolve'))[0]!);
+  const entry = JSON.parse(readFileSync(f, 'utf8')) as { key: string; resolution: { identity: string } };
+  assert.ok(entry.key.includes(s.dir), 'the entry records its key');
+  assert.is(readResolution(s.key, s.cache)?.identity, 'plat-dev/terraform');
+  // Same file, as if another directory's key had hashed to this name.
+  writeFileSync(f, JSON.stringify({ ...entry, key: entry.key.replace('plat/dev', 'plat/prod'), resolution: { ...entry.resolution, identity: 'plat-prod/terraform' } }), { mode: 0o600 });
+  assert.is(readResolution(s.key, s.cache), null);
+  rmSync(s.tmp, { recursive: true, force: true });
+});
+
 test.run();

@@ -1,10 +1,11 @@
 // The hot path's hand-written pieces: the SHA-256 that spares loading node:crypto on a warm `cd`
-// must give the same digests (cache file names depend on it), and the argv parser must take what
+// must give the same digests (cache file names depend on it), the fast name hash must spread, and the argv parser must take what
 // yargs takes for the hook's invocations and hand anything unusual back to yargs (null).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { parseFast } from '../../src/fast-path.ts';
+import { nameHash } from '../../src/util/name-hash.ts';
 import { sha256Hex } from '../../src/util/sha256.ts';
 
 test('sha256Hex equals node:crypto for edge lengths, unicode and random text', () => {
@@ -13,6 +14,20 @@ test('sha256Hex equals node:crypto for edge lengths, unicode and random text', (
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   for (let i = 0; i < 200; i++) samples.push(Array.from({ length: Math.floor(rnd() * 300) }, () => String.fromCodePoint(Math.floor(rnd() * 0x2ffff))).join(''));
   for (const s of samples) assert.is(sha256Hex(s), createHash('sha256').update(s, 'utf8').digest('hex'), JSON.stringify(s.slice(0, 20)));
+});
+
+test('nameHash: 16 hex digits, stable, no collision over 20,000 similar paths', () => {
+  assert.match(nameHash(''), /^[0-9a-f]{16}$/);
+  assert.is(nameHash('/repo/stacks/a.yaml'), nameHash('/repo/stacks/a.yaml'));
+  const seen = new Map<string, string>();
+  for (let t = 0; t < 200; t++) {
+    for (let s = 0; s < 100; s++) {
+      const p = `/work/repo/stacks/orgs/acme/t${String(t).padStart(3, '0')}/s${s}/us-east-${s % 3}.yaml`;
+      const h = nameHash(p);
+      assert.is(seen.get(h), undefined, `${p} collides with ${seen.get(h)}`);
+      seen.set(h, p);
+    }
+  }
 });
 
 const exportCmd = { options: { dir: 'string', profile: 'string', identity: 'string', format: 'string', login: 'boolean', mode: 'string' }, negatable: ['login'], run: async () => 0 } as const;
