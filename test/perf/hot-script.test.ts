@@ -202,6 +202,30 @@ test('damaged hot cache (random bytes, garbage V8 data, truncated): same answer,
   assert.is(inspect('hot').ino, before.ino);
 });
 
+test('V8 bytes flipped inside a valid cache: at most one run dies of it, the next drops the caches and answers', async () => {
+  const file = join(cacheDir, cacheName('hot'));
+  const good = readFileSync(file);
+  const start = good.indexOf(10, MAGIC.length) + 1;
+  const bad = Buffer.from(good);
+  // V8 checks no checksum in release builds: flips inside its data can pass its header checks.
+  for (let k = 1; k <= 4; k++) bad[start + Math.floor(((bad.length - start) * k) / 5)]! ^= 0xff;
+  writeFileSync(file, bad, { mode: 0o600 });
+  const first = await cli(sb, ['export', '--format', 'zsh'], { cwd: dev, env: debug });
+  if (first.code !== 0) {
+    // It died using the cache (V8 aborts: SIGTRAP or SIGSEGV): its marker says so.
+    assert.is(first.stdout, '', 'nothing half printed');
+    assert.ok(readdirSync(cacheDir).some((f) => f.startsWith('running-')), 'the dead run left its marker');
+  } else {
+    assert.is(first.stdout, reference, 'or V8 happened to cope with these flips');
+  }
+  const second = await warmExport();
+  assert.is(second.stdout, reference, 'the next run answers');
+  assert.not.ok(readdirSync(cacheDir).some((f) => f.startsWith('running-')), 'no marker left behind');
+  const c = assertValidCache('hot', 'after the flip');
+  assert.not.ok(c.bytes.equals(bad), 'the damaged cache is gone');
+  assert.is((await warmExport()).stdout, reference);
+});
+
 test('hot cache readable by group/others (0644, 0606): ignored, answer unchanged, replaced by a 0600 file', async () => {
   const file = join(cacheDir, cacheName('hot'));
   for (const mode of [0o644, 0o606]) {
