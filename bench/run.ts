@@ -25,7 +25,10 @@
  *
  * Prints one table, writes bench/results.json, exits 1 when a target is missed.
  *
- *   npm run bench [-- --runs 15 --warmup 3 --manifests 10000 --prompts 2000]
+ * Then, with valgrind, instruction counts (callgrind, main thread) of node -e 0, warm and edit:
+ * steadier than wall time on a shared machine, reported beside the targets (which stay on wall).
+ *
+ *   npm run bench [-- --runs 15 --warmup 3 --manifests 10000 --prompts 2000 --no-instructions]
  *   npm run bench -- resolve [...]        the older resolve-only benchmark (bench/resolve.ts)
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -58,6 +61,7 @@ const { values: opt } = parseArgs({
     manifests: { type: 'string', default: '10000' },
     prompts: { type: 'string', default: '2000' },
     'no-build': { type: 'boolean', default: false },
+    'no-instructions': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(root, 'bench/results.json') },
   },
 });
@@ -375,6 +379,39 @@ const rssNode = maxRssKb([NODE, '-e', '0'], work);
 const rssWarm = maxRssKb([NODE, ...exportArgs], acmeCwd);
 
 // ---------------------------------------------------------------------------------------------
+// Instructions: callgrind counts, steadier than wall time on a shared VM (docs/performance.md)
+
+/**
+ * Main-thread instructions of one run (millions), minus V8's hash-seed prime search
+ * (`detail::sprp`: random, 8-16 million per process); the median of 3 runs. null without valgrind.
+ */
+function instructions(cmd: string[], cwd: string, before?: () => void): number | null {
+  const xs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    before?.();
+    const out = path.join(work, `callgrind-${i}.out`);
+    const r = spawnSync('valgrind', ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${out}`, ...cmd], { cwd, env, encoding: 'utf8', timeout: 300_000 });
+    // --separate-threads: one file per thread, -01 is the main thread.
+    const main = [`callgrind-${i}.out-01`].find((f) => existsSync(path.join(work, f)));
+    if (r.status !== 0 || !main) return null;
+    const text = readFileSync(path.join(work, main), 'utf8');
+    const total = Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1]);
+    const a = spawnSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', path.join(work, main)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const sprp = /^\s*([\d,]+) .*detail::sprp/m.exec(a.stdout)?.[1];
+    xs.push((total - Number((sprp ?? '0').replace(/,/g, ''))) / 1e6);
+    for (const f of readdirSync(work)) if (f.startsWith(`callgrind-${i}.out`)) rmSync(path.join(work, f));
+  }
+  return median(xs);
+}
+const insn = !opt['no-instructions'] && have('valgrind') && have('callgrind_annotate')
+  ? {
+      node: instructions([NODE, '-e', '0'], work),
+      warm: instructions([NODE, ...exportArgs], acmeCwd),
+      edit: instructions([NODE, ...exportArgs], acmeCwd, acmeEdit.touch),
+    }
+  : null;
+
+// ---------------------------------------------------------------------------------------------
 // Prompts: starts counted and the hook's shell cost, per shell
 
 interface PromptResult {
@@ -477,6 +514,14 @@ const result = {
     ...(direnvEnv ? { 'direnv / warm cd': { ratio: round(med('direnv') / med('warm'), 2) } } : {}),
   },
   memory: { nodeKb: rssNode, warmKb: rssWarm, ratio: memRatio === null ? null : round(memRatio, 3), max: MEMORY_TARGET, ok: memOk },
+  instructions: insn && insn.node ? {
+    unit: 'millions, main thread, callgrind, median of 3, minus the hash-seed prime search',
+    node: round(insn.node, 1),
+    warm: insn.warm && round(insn.warm, 1),
+    edit: insn.edit && round(insn.edit, 1),
+    warmVsNode: insn.warm && round(insn.warm / insn.node, 3),
+    editVsNode: insn.edit && round(insn.edit / insn.node, 3),
+  } : null,
   prompts,
   ok,
 };
@@ -494,6 +539,8 @@ console.log('');
 for (const t of targets) console.log(`${pad(t.name, 44)} ${t.ratio.toFixed(3).padStart(7)}  target <= ${t.max}  ${t.ok ? 'OK' : 'MISSED'}`);
 console.log(`${pad('peak memory warm cd / node (max RSS)', 44)} ${memRatio === null ? '    n/a' : memRatio.toFixed(3).padStart(7)}  target <= ${MEMORY_TARGET}  ${memOk ? 'OK' : 'MISSED'}  (${rssWarm ?? '?'} KB vs ${rssNode ?? '?'} KB)`);
 for (const [k, v] of Object.entries(result.ratios)) if (!('max' in v)) console.log(`${pad(k, 44)} ${v.ratio.toFixed(2).padStart(7)}`);
+const ins = result.instructions;
+if (ins) console.log(`${pad('instructions (M, main thread): node / warm / edit', 44)} ${ins.node} / ${ins.warm ?? '?'} (${ins.warmVsNode ?? '?'}x) / ${ins.edit ?? '?'} (${ins.editVsNode ?? '?'}x)`);
 console.log('');
 console.log(`${pad('prompts (nothing changed)', 44)} starts on cd  starts in N prompts  hook us/prompt`);
 for (const p of prompts) console.log(`${pad(`${p.shell} (${p.version.slice(0, 30)})`, 44)} ${String(p.startsOnCd).padStart(12)}  ${`${p.startsPerPrompts} in ${p.prompts}`.padStart(18)}  ${p.hookUs.toFixed(1).padStart(14)}`);
