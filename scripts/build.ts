@@ -11,7 +11,7 @@
 // fast-path.ts appended: then every hot module is reached by the same set and lands in one chunk.
 // It costs nothing at run time (the chunk is always loaded first, by cli.ts) and keeps one copy of
 // each module (two copies would break `instanceof` and module state).
-import { build, type Plugin } from 'esbuild';
+import { build, type OnResolveArgs, type Plugin, type PluginBuild } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -49,6 +49,13 @@ async function hotModules(): Promise<Set<string>> {
 const hot = await hotModules();
 
 /**
+ * What esbuild would resolve `a` to without the calling plugin; the 'inner' mark makes that
+ * plugin's own onResolve step aside for this call.
+ */
+const resolveAsUsual = (b: PluginBuild, a: OnResolveArgs) =>
+  b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: 'inner' });
+
+/**
  * Appends `import "<fast-path.ts>"` to every module of src/ outside the hot set (see the top). A
  * dynamic import() of a hot module (`await import('./cache.ts')`) would make that module an entry
  * point of its own, with its own set: it goes through a shim that re-exports it and imports the
@@ -59,7 +66,7 @@ const oneHotChunk: Plugin = {
   setup(b) {
     b.onResolve({ filter: /.*/ }, async (a) => {
       if (a.kind !== 'dynamic-import' || a.pluginData === 'inner') return undefined;
-      const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: 'inner' });
+      const r = await resolveAsUsual(b, a);
       if (r.errors.length || !hot.has(r.path)) return undefined;
       return { path: r.path, namespace: 'hot-shim' };
     });
@@ -231,7 +238,7 @@ async function hotScriptGraph(): Promise<{ modules: Set<string>; dynamic: Set<st
     setup(b) {
       b.onResolve({ filter: /.*/ }, async (a) => {
         if (a.kind !== 'dynamic-import' || a.pluginData === 'inner') return undefined;
-        const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: 'inner' });
+        const r = await resolveAsUsual(b, a);
         if (!r.errors.length) dynamic.add(r.path);
         return { path: a.path, external: true };
       });
@@ -275,7 +282,7 @@ const engineBuild = await build({
       setup(b) {
         b.onResolve({ filter: /.*/ }, async (a) => {
           if (a.pluginData === 'inner' || a.kind === 'entry-point' || a.namespace === 'hot-module') return undefined;
-          const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: 'inner' });
+          const r = await resolveAsUsual(b, a);
           if (r.errors.length || !hotGraph.modules.has(r.path) || !r.path.startsWith(src)) return undefined;
           shared.add(r.path);
           return { path: rel(r.path), namespace: 'hot-module' };
@@ -305,7 +312,7 @@ const hotBuild = await build({
       setup(b) {
         b.onResolve({ filter: /.*/ }, async (a) => {
           if (a.kind !== 'dynamic-import' || a.pluginData === 'inner') return undefined;
-          const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: 'inner' });
+          const r = await resolveAsUsual(b, a);
           if (!r.errors.length && hotGraph.modules.has(r.path)) return r;
           if (!r.errors.length && engineTargets.includes(r.path)) return { path: rel(r.path), namespace: 'engine-module' };
           return { path: a.path, namespace: 'hot-miss' };

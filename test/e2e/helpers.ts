@@ -1,7 +1,7 @@
 // Shared by the end-to-end tests: a private HOME with XDG dirs inside it, a copy of examples/acme,
 // and the built CLI run as a child process against the in-process emulator.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,12 +70,15 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the CLI; `input` is written to its stdin (then closed); `env` values of '' are removed. */
-export function cli(sb: Sandbox, args: string[], o: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+/**
+ * Runs the CLI (or `o.script`, e.g. src/cli.ts from source); `input` is written to its stdin
+ * (then closed); `env` values of '' are removed.
+ */
+export function cli(sb: Sandbox, args: string[], o: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number; script?: string } = {}): Promise<RunResult> {
   const env: Record<string, string> = { ...sb.env, ...o.env };
   for (const [k, v] of Object.entries(env)) if (v === '') delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: o.cwd ?? sb.stackDir('plat/dev'), env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [o.script ?? CLI, ...args], { cwd: o.cwd ?? sb.stackDir('plat/dev'), env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -100,4 +103,15 @@ export function parseExports(text: string): Record<string, string> {
 /** Emulator requests excluding the admin/browser pages, as `op` names. */
 export function ops(fake: FakeAws): string[] {
   return fake.requests().map((r) => r.op);
+}
+
+/** Every file and directory under `d` `seconds` old (the caches do not store fresh files). */
+export function ageTree(d: string, seconds = 60): void {
+  const t = Date.now() / 1000 - seconds;
+  for (const e of readdirSync(d, { withFileTypes: true })) {
+    const p = join(d, e.name);
+    if (e.isDirectory()) ageTree(p, seconds);
+    else utimesSync(p, t, t);
+  }
+  utimesSync(d, t, t);
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startFakeAws } from '../fake-aws/server.ts';
-import { cli, ops, parseExports, sandbox } from '../e2e/helpers.ts';
+import { ageTree, cli, ops, parseExports, sandbox } from '../e2e/helpers.ts';
 
 const fake = await startFakeAws();
 const sb = sandbox(fake);
@@ -19,17 +19,6 @@ test.after(async () => {
   await fake.close();
   sb.cleanup();
 });
-
-/** Every file and directory of the acme copy 60 s old (the caches do not store fresh files). */
-function age(d: string = sb.acme): void {
-  const t = Date.now() / 1000 - 60;
-  for (const e of readdirSync(d, { withFileTypes: true })) {
-    const p = join(d, e.name);
-    if (e.isDirectory()) age(p);
-    else utimesSync(p, t, t);
-  }
-  utimesSync(d, t, t);
-}
 
 /** Rewrites `rel` of the acme copy with `edit` applied, mtime 10 s ago (older than any cache write). */
 function edit(rel: string, from: string, to: string): () => void {
@@ -52,7 +41,7 @@ async function exportEnv(env: Record<string, string> = {}) {
 }
 
 test('setup: allowed repository, first export logs in once', async () => {
-  age();
+  ageTree(sb.acme);
   const a = await cli(sb, ['allow'], { cwd: dev });
   assert.is(a.code, 0, a.stderr);
   const { env } = await exportEnv();

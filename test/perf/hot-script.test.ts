@@ -4,14 +4,13 @@
 // cache is ignored and replaced, NODE_DISABLE_COMPILE_CACHE, the removal of other builds' caches,
 // that the hot path answers exactly as the full CLI from source does, and that a hand-over to the
 // full CLI prints nothing twice. No timing here (bench/run.ts measures).
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startFakeAws } from '../fake-aws/server.ts';
-import { cli, parseExports, ROOT, sandbox } from '../e2e/helpers.ts';
+import { ageTree, cli, parseExports, ROOT, sandbox } from '../e2e/helpers.ts';
 import type { RunResult, Sandbox } from '../e2e/helpers.ts';
 
 const fake = await startFakeAws();
@@ -31,17 +30,6 @@ test.after(async () => {
   sb.cleanup();
   for (const s of extra) s.cleanup();
 });
-
-/** Every file and directory under `d` 60 s old (the caches do not store fresh files). */
-function age(d: string): void {
-  const t = Date.now() / 1000 - 60;
-  for (const e of readdirSync(d, { withFileTypes: true })) {
-    const p = join(d, e.name);
-    if (e.isDirectory()) age(p);
-    else utimesSync(p, t, t);
-  }
-  utimesSync(d, t, t);
-}
 
 /** Rewrites `rel` of the acme copy with the same content, mtime 10 s ago (a manifest edit). */
 function touchManifest(rel: string): void {
@@ -103,19 +91,7 @@ async function warmExport(env: Record<string, string> = {}): Promise<RunResult> 
 
 /** Runs src/cli.ts from source (never the hot scripts) with the sandbox's environment. */
 function fromSource(s: Sandbox, args: string[], cwd: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'src/cli.ts'), ...args], { cwd, env: s.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return cli(s, args, { cwd, script: join(ROOT, 'src/cli.ts') });
 }
 
 /** Removes every cached credential (the next export needs GetRoleCredentials: a hand-over). */
@@ -128,7 +104,7 @@ function dropCredentials(dir: string = credsDir): void {
 let reference = '';
 
 test('setup: first export logs in (hand-over), the next ones run in the hot script', async () => {
-  age(sb.acme);
+  ageTree(sb.acme);
   const first = await warmExport();
   assert.is(parseExports(first.stdout).ATMOS_AUTH_IDENTITY, 'plat-dev/terraform');
   assert.is(fake.count('GetRoleCredentials'), 1);
@@ -341,7 +317,7 @@ test('hand-over when credentials are missing: one hand-over line, one GetRoleCre
 test('not-allowed repository, export --identity: the "as you asked explicitly" notice is printed once', async () => {
   const un = sandbox(fake, {}, { allow: false });
   extra.push(un);
-  age(un.acme);
+  ageTree(un.acme);
   const args = ['export', '--format', 'zsh', '--identity', 'plat-dev/terraform'];
   const notices = (s: string) => s.split('\n').filter((l) => l.includes('as you asked explicitly'));
   const run = async (what: string, handOver: boolean) => {
