@@ -15,7 +15,6 @@
 import type * as Fs from 'node:fs';
 import type { HotResult } from './hot.ts';
 
-
 const env = process.env;
 // process.getBuiltinModule, not `import`: an ESM import of a builtin builds its export list.
 const get = process.getBuiltinModule;
@@ -33,11 +32,12 @@ const cacheDir = env.NODE_DISABLE_COMPILE_CACHE ? null : compileCacheDir();
 
 const MAGIC = 'atmos-auth hot cache 1\n';
 
-/** The hot script's cache: the routes it was made after, and V8's data; null when unusable. */
-function readHotCache(file: string): { routes: string[]; data: Buffer } | null {
+/** A script's cache: the routes it was made after, and V8's data; null when unusable. */
+function readScriptCache(file: string): { routes: string[]; data: Buffer } | null {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    // O_NOFOLLOW: the file itself, not what a link planted in its place points to.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   } catch {
     return null;
   }
@@ -66,7 +66,7 @@ function readHotCache(file: string): { routes: string[]; data: Buffer } | null {
 }
 
 /** Replaces a script's cache atomically (0600), and removes the caches of other builds. */
-function writeHotCache(dir: string, name: string, routes: string[], data: Buffer): void {
+function writeScriptCache(dir: string, name: string, routes: string[], data: Buffer): void {
   const tmp = `${dir}/${name}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -95,7 +95,7 @@ function flagsTag(): string {
   return `-${(h >>> 0).toString(16)}`;
 }
 
-/** A script of dist/ run through vm.Script with its code cache (see readHotCache). */
+/** A script of dist/ run through vm.Script with its code cache (see readScriptCache). */
 interface LoadedScript {
   script: import('node:vm').Script;
   /** The cache file's name (in cacheDir). */
@@ -120,7 +120,7 @@ function loadScript<T>(kind: 'hot' | 'engine', extra: unknown, loaded: LoadedScr
   const source = fs.readFileSync(file, 'utf8');
   const vm = get('node:vm') as typeof import('node:vm');
   const name = `${kind}-${kind === 'hot' ? ATMOS_AUTH_HOT_ID : ATMOS_AUTH_ENGINE_ID}-${process.version}-${process.arch}${flagsTag()}.v8`;
-  const cached = cacheDir ? readHotCache(`${cacheDir}/${name}`) : null;
+  const cached = cacheDir ? readScriptCache(`${cacheDir}/${name}`) : null;
   const script = new vm.Script(source, { filename: file, ...(cached ? { cachedData: cached.data } : {}) });
   const usable = !!cached && !script.cachedDataRejected;
   loaded.push({ script, name, routes: usable ? cached.routes : [], fresh: !usable });
@@ -200,7 +200,7 @@ async function runHot(argv: string[]): Promise<boolean> {
       // After a run down a route the cache has not seen (or with no usable cache), a new cache:
       // it holds what the old one held plus what this run compiled.
       if ((result && !s.routes.includes(result.route)) || s.fresh) {
-        writeHotCache(cacheDir, s.name, result && !s.routes.includes(result.route) ? [...s.routes, result.route] : s.routes, s.script.createCachedData());
+        writeScriptCache(cacheDir, s.name, result && !s.routes.includes(result.route) ? [...s.routes, result.route] : s.routes, s.script.createCachedData());
       }
     }
   }
