@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs atmos-auth for the current user, without sudo, and idempotently (a second run changes
 # nothing). What it does:
-#   - finds Node.js 22+ or installs the official node-<os>-<arch>@24 package from the npm registry
+#   - finds Node.js 22.3+ or installs the official node-<os>-<arch>@24 package from the npm registry
 #   - installs the npm dependencies and builds dist/ (from this checkout)
 #   - copies the build to $ATMOS_AUTH_HOME (default ~/.local/share/atmos-auth) and links
 #     ~/.local/bin/atmos-auth to it, with Node's absolute path in its first line

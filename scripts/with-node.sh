@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs a script with Node.js 22 or newer. The system's node is used when it is new enough;
+# Runs a script with Node.js 22.3 or newer. The system's node is used when it is new enough;
 # otherwise the official Node binary package from the npm registry is installed once into
 # .tools/node (no download from anywhere else) and used from there.
 # Usage: sh scripts/with-node.sh FILE [ARGS...]   (or with --print: just print the node path)
