@@ -6,14 +6,16 @@
  * module is compiled, when V8 has compiled only the top level, so every run compiled the functions
  * a warm `cd` calls lazily again: about 8 of the 26 million instructions a warm `cd` spent above
  * bare Node (callgrind). A vm.Script's cache made after a run (createCachedData) holds every
- * function that run compiled. One script instead of three modules also skips the ES module
+ * function that run compiled. One script instead of four modules also skips the ES module
  * loader's resolve, link and evaluate steps.
  *
- * The script is a read-only attempt: every dynamic import() of the code it bundles (the engine on
- * a resolution cache miss, the SDK on a credentials miss, locks, ...) is replaced at build time by
- * a HotMiss (scripts/build.ts). Then run() resolves to null, drops what it held back for stderr,
- * and the executable hands the command to the full CLI, which starts over. Nothing the hot path
- * does before a miss writes a file, so starting over is safe.
+ * The script is an attempt the full CLI can always take over: every dynamic import() of the code
+ * it bundles is replaced at build time (scripts/build.ts) by a HotMiss, except the Atmos engine's,
+ * which come from the second script, dist/engine.js. On a miss (the AWS SDK for a credentials
+ * miss, locks, login) run() resolves to null, drops what it held back for stderr, and the
+ * executable hands the command to the full CLI, which starts over. All the hot script may have
+ * written by then are the resolution and parse caches, which the full CLI would write the same
+ * way (CONTRIBUTING.md: the hot scripts' rule).
  */
 import { fastCommand } from './fast-path.ts';
 import { AtmosAuthError, reportError } from './errors.ts';

@@ -19,7 +19,12 @@ export function writeFd(fd: 1 | 2, text: string): void {
   try {
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') {
+      // A broken stderr (EPIPE: the reader went away) must not turn a notice or a debug line
+      // into a failed command; stdout is the answer, so its errors stand.
+      if (fd === 2) return;
+      throw err;
+    }
     streamUsed = true;
     (fd === 1 ? process.stdout : process.stderr).write(buf.subarray(off));
   }

@@ -3,7 +3,11 @@
 // yargs takes for the hook's invocations and hand anything unusual back to yargs (null).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseFast } from '../../src/fast-path.ts';
 import { nameHash } from '../../src/util/name-hash.ts';
 import { sha256Hex } from '../../src/util/sha256.ts';
@@ -28,6 +32,21 @@ test('nameHash: 16 hex digits, stable, no collision over 20,000 similar paths', 
       seen.set(h, p);
     }
   }
+});
+
+test('writeFd: a broken stderr (EPIPE) is ignored, stdout still written', () => {
+  const stdio = new URL('../../src/util/stdio.ts', import.meta.url).pathname;
+  // stderr goes to a pipe whose reader (`true`) has exited by the time the script writes.
+  const script = `const { writeFd } = await import(${JSON.stringify(stdio)}); await new Promise((r) => setTimeout(r, 300)); writeFd(2, 'notice\\n'.repeat(20000)); writeFd(1, 'answer\\n');`;
+  const dir = mkdtempSync(join(tmpdir(), 'atmos-auth-stdio-'));
+  const out = join(dir, 'out');
+  const r = spawnSync('bash', ['-c', `"$NODE" --input-type=module -e "$SCRIPT" 2>&1 >"$OUT" | true; echo "status=\${PIPESTATUS[0]}"`], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE: process.execPath, SCRIPT: script, OUT: out },
+  });
+  assert.match(r.stdout, /status=0/, r.stderr);
+  assert.is(readFileSync(out, 'utf8'), 'answer\n');
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const exportCmd = { options: { dir: 'string', profile: 'string', identity: 'string', format: 'string', login: 'boolean', mode: 'string' }, negatable: ['login'], run: async () => 0 } as const;
