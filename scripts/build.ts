@@ -188,10 +188,14 @@ const lazyWriteFileAtomic: Plugin = {
   },
 };
 
-/** The module a HotMiss import() resolves to: evaluating it throws the miss. */
+/**
+ * The module a HotMiss import() resolves to: evaluating it records the miss (so a `catch` on the
+ * way cannot hide it: src/util/hot-state.ts) and throws it.
+ */
 const hotMissModule = (a: { path: string }) => ({
-  contents: `throw Object.assign(new Error(${JSON.stringify(`the hot script cannot load ${a.path}`)}), { atmosAuthHotMiss: true });`,
-  loader: 'js' as const,
+  contents: `import { noteHotMiss } from ${JSON.stringify(`${src}util/hot-state.ts`)};\nthrow noteHotMiss(${JSON.stringify(a.path)});\n`,
+  loader: 'ts' as const,
+  resolveDir: src,
 });
 
 /**
@@ -250,6 +254,11 @@ async function hotScriptGraph(): Promise<{ modules: Set<string>; dynamic: Set<st
 }
 const hotGraph = await hotScriptGraph();
 const engineTargets = [...hotGraph.dynamic].filter((p) => p.startsWith(`${src}atmos/`)).sort();
+/**
+ * Dynamic imports bundled into hot.js itself: token-cache.ts (no SDK) gives profile mode the SSO
+ * session's end on every `cd`; as a HotMiss, every profile-mode `cd` would be handed over.
+ */
+const hotInline = new Set([`${src}aws/token-cache.ts`]);
 
 /** Options both scripts share: CommonJS inside a function expression, whose value the script is. */
 const scriptOptions = (params: string) => ({
@@ -313,7 +322,7 @@ const hotBuild = await build({
         b.onResolve({ filter: /.*/ }, async (a) => {
           if (a.kind !== 'dynamic-import' || a.pluginData === 'inner') return undefined;
           const r = await resolveAsUsual(b, a);
-          if (!r.errors.length && hotGraph.modules.has(r.path)) return r;
+          if (!r.errors.length && (hotGraph.modules.has(r.path) || hotInline.has(r.path))) return r;
           if (!r.errors.length && engineTargets.includes(r.path)) return { path: rel(r.path), namespace: 'engine-module' };
           return { path: a.path, namespace: 'hot-miss' };
         });

@@ -20,7 +20,7 @@
 import { fastCommand } from './fast-path.ts';
 import { AtmosAuthError, reportError } from './errors.ts';
 import { debug, holdStderr, releaseStderr } from './log.ts';
-import { route } from './util/route.ts';
+import { hotMissed, route } from './util/hot-state.ts';
 import { outputFlushed } from './util/stdio.ts';
 
 /**
@@ -41,12 +41,14 @@ export async function run(argv: string[]): Promise<HotResult> {
   holdStderr();
   try {
     const code = await cmd();
+    // A miss caught on the way (nothing was written: writeStdout refuses after one) is a miss.
+    if (hotMissed()) throw new Error('a HotMiss was caught inside the command');
     releaseStderr(true);
     return { code, route: `${argv[0]}:${route.join(',')}:${code}`, flushed: outputFlushed() };
   } catch (err) {
     // A user error (untrusted repository, bad option value) is answered here as the CLI would;
     // anything else the full CLI reproduces and reports.
-    const answer = !isHotMiss(err) && err instanceof AtmosAuthError;
+    const answer = !isHotMiss(err) && !hotMissed() && err instanceof AtmosAuthError;
     releaseStderr(answer);
     if (!answer) debug(`hot script: ${err instanceof Error ? err.message : String(err)}; the full CLI takes over`);
     return answer ? { code: reportError(err), route: `${argv[0]}:${route.join(',')}:error`, flushed: outputFlushed() } : null;

@@ -13,7 +13,7 @@ import { paths } from '../paths.ts';
 import { nameHash } from '../util/name-hash.ts';
 import { readPrivateFile, removePrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
 import type { Resolution } from './types.ts';
-import { route } from '../util/route.ts';
+import { route } from '../util/hot-state.ts';
 
 const VERSION = 2;
 

@@ -10,7 +10,7 @@ import { debug } from '../log.ts';
 import { clearEnv, identityEnv } from '../shell/env.ts';
 import { getFormat, type EnvChange } from '../shell/format.ts';
 import { noticeUntrusted, requireTrust } from '../trust/trust.ts';
-import { route } from '../util/route.ts';
+import { assertNoHotMiss, route } from '../util/hot-state.ts';
 import { writeStdout } from '../util/stdio.ts';
 
 export interface ExportArgs {
@@ -38,6 +38,7 @@ function writeGithub(text: string, change: EnvChange): void {
   }
   const masks = SECRET_VARS.map((k) => change.set[k]).filter((v): v is string => !!v).map((v) => `::add-mask::${v}\n`);
   writeStdout(masks.join(''));
+  assertNoHotMiss();
   if (text) appendFileSync(file, text);
   debug(`appended ${Object.keys(change.set).length + change.unset.length} variable(s) to $GITHUB_ENV`);
 }

@@ -5,6 +5,7 @@
  */
 import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
+import { assertNoHotMiss } from './hot-state.ts';
 
 /** True once a write went through process.stdout/stderr (see writeFd): it may still be flushing. */
 let streamUsed = false;
@@ -30,8 +31,9 @@ export function writeFd(fd: 1 | 2, text: string): void {
   }
 }
 
-/** Writes `text` to stdout synchronously (see writeFd). */
+/** Writes `text` to stdout synchronously (see writeFd); never after a HotMiss (hot-state.ts). */
 export function writeStdout(text: string): void {
+  assertNoHotMiss();
   writeFd(1, text);
 }
 

@@ -301,6 +301,22 @@ test('the hot path answers byte for byte as the full CLI from source', async () 
   assert.ok(routes.some((r) => r.includes('fish')), JSON.stringify(routes));
 });
 
+test('profile mode: a warm cd is answered by the hot script, as the full CLI answers (SSO session end included)', async () => {
+  const args = ['export', '--mode', 'profile', '--format', 'zsh'];
+  // The first run writes the generated AWS config under a lock: that one is handed over.
+  const first = await cli(sb, args, { cwd: dev, env: debug });
+  assert.is(first.code, 0, first.stderr);
+  const built = await cli(sb, args, { cwd: dev, env: debug });
+  assert.is(built.code, 0, built.stderr);
+  assert.is(built.stderr.match(HANDOVER), null, 'answered by the hot script');
+  const env = parseExports(built.stdout);
+  assert.match(env.AWS_PROFILE ?? '', /^atmos-/);
+  assert.ok(env.ATMOS_AUTH_EXPIRATION, 'the prompt gets a time left');
+  const src = await fromSource(sb, args, dev);
+  assert.is(src.code, 0, src.stderr);
+  assert.is(built.stdout, src.stdout);
+});
+
 test('hand-over when credentials are missing: one hand-over line, one GetRoleCredentials, credentials printed', async () => {
   dropCredentials();
   fake.clearLog();

@@ -69,4 +69,19 @@ test('parseFast: anything unusual goes to yargs (null)', () => {
   assert.is(parseFast(cpCmd, ['--profile', 'p']), null, 'identity or target is required');
 });
 
+// Last in this file: the miss stays recorded for the rest of the process.
+test('a HotMiss caught on the way still stops stdout (hot-state)', async () => {
+  const { assertNoHotMiss, hotMissed, noteHotMiss } = await import('../../src/util/hot-state.ts');
+  const { writeStdout } = await import('../../src/util/stdio.ts');
+  assert.not.ok(hotMissed());
+  assertNoHotMiss();
+  try {
+    throw noteHotMiss('../aws/sso-session.ts');
+  } catch {
+    // an optional lookup that swallows its failure
+  }
+  assert.ok(hotMissed());
+  assert.throws(() => writeStdout('keys built without the missing module\n'), /cannot load \.\.\/aws\/sso-session\.ts/);
+});
+
 test.run();
