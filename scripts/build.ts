@@ -1,16 +1,20 @@
-// Bundles the CLI into dist/: atmos-auth.mjs (the executable, src/bin.ts: compile cache, then the
-// CLI) and lazy chunks in dist/chunks. The AWS SDK, the YAML engine and every command but the hot
-// ones stay in chunks of their own, so the hot path never parses them.
+// Builds dist/:
+//   atmos-auth.mjs   the executable (src/bin.ts): hook commands to the hot scripts, the rest to cli.ts
+//   hot.js, engine.js the hook's commands as two classic scripts for vm.Script, each with a code
+//                    cache of its own (see "dist/hot.js and dist/engine.js" below and src/hot.ts)
+//   chunks/          the full CLI as ES module chunks: the AWS SDK, the YAML engine and every
+//                    command stay in chunks of their own, loaded by import() when needed.
 //
-// The hot path (export and credential-process with warm caches: src/fast-path.ts and everything it
-// imports statically) must be ONE chunk. esbuild's code splitting puts each module into a chunk
+// In the full CLI, what export and credential-process import statically (src/fast-path.ts and
+// everything it reaches) is ONE chunk: a hand-over from the hot script (a credentials miss) loads
+// it, and so does every other command. esbuild's code splitting puts each module into a chunk
 // keyed by the set of entry points (the executable and every dynamic import()) that reach it; the
-// hot modules are also reached by other commands (login imports get-credentials, ...), each by a
-// different set, which scattered them over a dozen small files, each a read and a compile on every
-// `cd`. So every other module of ours that is a possible dynamic-import target gets an import of
-// fast-path.ts appended: then every hot module is reached by the same set and lands in one chunk.
-// It costs nothing at run time (the chunk is always loaded first, by cli.ts) and keeps one copy of
-// each module (two copies would break `instanceof` and module state).
+// fast-path modules are also reached by other commands (login imports get-credentials, ...), each
+// by a different set, which scattered them over a dozen small files, each a read and a compile.
+// So every other module of ours that is a possible dynamic-import target gets an import of
+// fast-path.ts appended: then every fast-path module is reached by the same set and lands in one
+// chunk. It costs nothing at run time (the chunk is always loaded first, by cli.ts) and keeps one
+// copy of each module (two copies would break `instanceof` and module state).
 import { build, type OnResolveArgs, type Plugin, type PluginBuild } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -384,7 +388,7 @@ const result = await build({
   },
 });
 
-// The hot path's files: the executable, the chunk of cli.ts and what they import statically.
+// The full CLI's first load: the executable, the chunk of cli.ts and what they import statically.
 const outputs = result.metafile!.outputs;
 const cliChunk = Object.entries(outputs).find(([, o]) => o.entryPoint === 'src/cli.ts')?.[0];
 const files = new Set<string>();
@@ -396,7 +400,7 @@ const visit = (f: string) => {
 const exe = Object.keys(outputs).find((f) => f.endsWith('/atmos-auth.mjs'))!;
 visit(exe);
 if (cliChunk) visit(cliChunk);
-if (files.size > 4) console.warn(`build: the hot path loads ${files.size} files (want at most 4): ${[...files].join(' ')}`);
+if (files.size > 4) console.warn(`build: the full CLI's first load is ${files.size} files (want at most 4): ${[...files].join(' ')}`);
 
 chmodSync(`${out}/atmos-auth.mjs`, 0o755);
 const old = `${root}/dist.old-${process.pid}`;

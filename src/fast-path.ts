@@ -11,7 +11,8 @@
  * costs more than this function. It accepts what parseArgs (strict, no positionals) accepted:
  * `--name value`, `--name=value`, boolean `--flag`, `--no-flag` where yargs takes it; last wins.
  */
-// Imported statically on purpose: the build puts everything these reach into one chunk.
+// Imported statically on purpose: the build puts everything these reach into one chunk of the
+// full CLI, and into dist/hot.js (scripts/build.ts).
 import { run as runCredentialProcess } from './commands/credential-process.ts';
 import { run as runExport } from './commands/export.ts';
 
