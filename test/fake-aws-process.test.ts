@@ -11,6 +11,7 @@ import { SSOClient, GetRoleCredentialsCommand, TooManyRequestsException, Unautho
 import { SSOOIDCClient, CreateTokenCommand, InvalidGrantException } from '@aws-sdk/client-sso-oidc';
 import { ssoLogin } from './fake-aws/helpers.ts';
 import type { FakeAws, RequestLogEntry } from './fake-aws/server.ts';
+import { rejection } from './helpers/rejection.ts';
 
 const mainTs = fileURLToPath(new URL('./fake-aws/main.ts', import.meta.url));
 const PLAT_DEV = '200000000001';
@@ -30,15 +31,6 @@ const admin = async (path: string, body?: unknown): Promise<unknown> => {
   return r.json();
 };
 const sso = () => new SSOClient({ region: 'us-east-1', endpoint: url, maxAttempts: 1 });
-
-async function rejection(p: Promise<unknown>): Promise<Error & Record<string, any>> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error & Record<string, any>;
-  }
-  throw new assert.Assertion({ message: 'expected a rejection', generated: true, operator: 'rejects', expects: 'error', actual: 'resolved' });
-}
 
 test.before(async () => {
   const scenario = join(tmp, 'scenario.yaml');

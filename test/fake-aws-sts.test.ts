@@ -16,6 +16,7 @@ import { startFakeAws, type FakeAws } from './fake-aws/server.ts';
 import { SUPERADMIN } from './fake-aws/scenario.ts';
 import { isolate, ssoLogin } from './fake-aws/helpers.ts';
 import { computeSignature, parseAuthorization, verifySignature } from './fake-aws/sigv4.ts';
+import { rejection } from './helpers/rejection.ts';
 
 interface Creds { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
 const PLAT_DEV = '200000000001';
@@ -27,15 +28,6 @@ let fake: FakeAws;
 const sts = (credentials?: Creds, endpoint?: string) =>
   new STSClient({ region: 'us-east-1', maxAttempts: 1, ...(credentials ? { credentials } : {}), ...(endpoint ? { endpoint } : {}) });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function rejection(p: Promise<unknown>): Promise<Error & Record<string, any>> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error & Record<string, any>;
-  }
-  throw new assert.Assertion({ message: 'expected a rejection', generated: true, operator: 'rejects', expects: 'error', actual: 'resolved' });
-}
 
 function fromSts(c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string } | undefined): Creds {
   return { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! };

@@ -30,6 +30,7 @@ import {
 } from '@aws-sdk/client-sso';
 import { startFakeAws, type FakeAws } from './fake-aws/server.ts';
 import { authorizeUrl, isolate, pkce, registerAuthCodeClient, ssoLogin } from './fake-aws/helpers.ts';
+import { rejection } from './helpers/rejection.ts';
 
 const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
 const START = 'https://acme.awsapps.com/start/';
@@ -39,16 +40,6 @@ const browserSh = fileURLToPath(new URL('./fake-aws/browser.sh', import.meta.url
 let fake: FakeAws;
 const oidc = () => new SSOOIDCClient({ region: 'us-east-1', maxAttempts: 1 });
 const sso = () => new SSOClient({ region: 'us-east-1', maxAttempts: 1 });
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(p: Promise<unknown>): Promise<Error & Record<string, any>> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error & Record<string, any>;
-  }
-  throw new assert.Assertion({ message: 'expected a rejection', generated: true, operator: 'rejects', expects: 'error', actual: 'resolved' });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
