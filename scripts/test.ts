@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { globSync } from 'tinyglobby';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { census } from './process-census.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -33,11 +34,18 @@ if (!built) files = [];
 
 interface Result { file: string; out: string; passed: number; failed: number; }
 
+// A test that leaves a process running fails (issue 11): the process would outlive the suite,
+// hold ports or files, and in CI keep running after the job. How long a file's processes get to
+// end by themselves once its tests are done:
+const LEFTOVER_GRACE_MS = 3000;
+
 function runFile(file: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file], {
+  const procs = census(file);
+  return new Promise<Result>((resolve) => {
+    const [cmd, argv] = procs.wrap(process.execPath, [file]);
+    const child = spawn(cmd, argv, {
       cwd: root,
-      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ATMOS_AUTH_TEST: '1' },
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ATMOS_AUTH_TEST: '1', ...procs.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -55,7 +63,19 @@ function runFile(file: string): Promise<Result> {
       if (total === 0 && code === 0) { bad = 1; out += '\n(no tests ran)\n'; }
       resolve({ file, out, passed: ok, failed: bad });
     });
+  }).then(async (r) => {
+    const left = await procs.survivors(LEFTOVER_GRACE_MS);
+    procs.close();
+    if (!left.length) return r;
+    const list = left.map((p) => `      pid ${p.pid}: ${p.args}`).join('\n');
+    return { ...r, failed: r.failed + 1, out: `${r.out}\n(left ${left.length} process(es) running after its tests ended, found by ${procs.method}; killed now)\n${list}\n` };
   });
+}
+
+{
+  const probe = census('probe');
+  console.log(`leftover processes: found by ${probe.method}${probe.method === 'cgroup' ? '' : ' (partial: no writable cgroup; run as root for a complete check)'}`);
+  probe.close();
 }
 
 const queue = [...files];

@@ -204,10 +204,13 @@ test('SIGKILL at random moments of cold exports (15 rounds x 4 processes): every
   assert.is(r.code, 0, r.stderr);
 });
 
-/** A BROWSER that completes the sign-in only once the test opens `gate` (a person taking their time). */
+/**
+ * A BROWSER that completes the sign-in only once the test opens `gate` (a person taking their
+ * time). It gives up when the sandbox is removed: a gate never opened must not leave it running.
+ */
 function gatedBrowser(gate: string): string {
   const f = join(sb.dir, 'browser-gated.sh');
-  writeFileSync(f, `#!/bin/sh\nwhile [ ! -e "$GATE" ]; do sleep 0.05; done\nexec '${BROWSER}' "$@"\n`);
+  writeFileSync(f, `#!/bin/sh\nwhile [ ! -e "$GATE" ]; do [ -d '${sb.dir}' ] || exit 0; sleep 0.05; done\nexec '${BROWSER}' "$@"\n`);
   chmodSync(f, 0o755);
   rmSync(gate, { force: true });
   return f;
