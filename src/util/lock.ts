@@ -4,6 +4,7 @@
  * Used so that many shells doing `cd` at once produce one login and one credentials fetch.
  */
 import { createHash } from 'node:crypto';
+import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { AtmosAuthError } from '../errors.ts';
@@ -28,6 +29,16 @@ export interface LockOptions {
   onWait?: (waitedMs: number) => void | Promise<void>;
 }
 
+/**
+ * node:fs for proper-lockfile, with its lock directories made 0700 explicitly: mkdir's default
+ * (0777 less the umask) would let other users list them, and a umask of 0 would let them remove
+ * or replace a lock. The parent is already private (ensurePrivateDir); this holds without it too.
+ */
+const lockFs = {
+  ...nodeFs,
+  mkdir: (p: string, cb: (err: NodeJS.ErrnoException | null) => void) => nodeFs.mkdir(p, { mode: 0o700 }, (err) => cb(err)),
+} as typeof nodeFs;
+
 /** Runs `fn` while holding the named lock. `name` is any string (hashed into a file name). */
 export async function withLock<T>(name: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
   const dir = opts.dir ?? join(paths.cache, 'locks');
@@ -41,6 +52,7 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, opts: Lock
     try {
       release = await lockfile.lock(file, {
         realpath: false,
+        fs: lockFs,
         stale: staleMs,
         update: 1000,
         retries: 0,
