@@ -211,7 +211,7 @@ const env: NodeJS.ProcessEnv = {
 };
 // Setup only: the test browser completes the first login. Measured runs go without BROWSER, as
 // from a terminal (the hook's case).
-const setupEnv = { ...env, BROWSER: path.join(root, 'test/fake-aws/browser.sh'), FAKE_AWS_NODE: NODE };
+const setupEnv = { ...env, BROWSER: path.join(root, 'test/fake-aws/browser.sh'), ATMOS_AUTH_IMPLICIT_LOGIN: 'always', FAKE_AWS_NODE: NODE };
 
 function run(args: string[], cwd: string, e: NodeJS.ProcessEnv = env): SpawnSyncReturns<string> {
   return spawnSync(NODE, [CLI, ...args], { cwd, env: e, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 120_000 });

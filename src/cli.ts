@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
       withResolveOptions(y)
         .option('format', { type: 'string', default: 'bash', describe: 'bash | zsh | sh | fish | dotenv | json | github' })
         .option('identity', { type: 'string', describe: 'use this identity instead of the stacks\' default (as ATMOS_IDENTITY)' })
-        .option('login', { type: 'boolean', default: true, describe: 'log in when needed (only from a terminal, or when $BROWSER is set); --no-login never does' })
+        .option('login', { type: 'boolean', default: true, describe: 'log in when needed (only with a terminal on stdin and stderr, or ATMOS_AUTH_IMPLICIT_LOGIN=always); --no-login never does' })
         .option('mode', { type: 'string', choices: ['env', 'profile'], describe: 'env: keys in the environment; profile: AWS_CONFIG_FILE + AWS_PROFILE whose credential_process refreshes by itself (default: $ATMOS_AUTH_MODE, else env; see docs/profile-mode.md)' })
         .epilog('On error nothing is printed on stdout (one message on stderr, non-zero exit). Where no identity applies, prints the lines that clear what atmos-auth set.\n\n'
           + '--format github (GitHub Actions): when $GITHUB_ENV is set, the variables are appended to that file by atmos-auth itself and stdout carries only ::add-mask:: lines for the secrets, so a step is just `atmos-auth export --format github` (do NOT redirect it into $GITHUB_ENV). Without $GITHUB_ENV the env-file text goes to stdout.\n\n'

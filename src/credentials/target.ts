@@ -27,13 +27,21 @@ export async function resolveTarget(a: TargetArgs): Promise<Resolution> {
 }
 
 /**
- * True when a login may be started without being asked for explicitly: stdin and stderr are a
- * terminal, or BROWSER is set (the user or a test named the program that completes the login).
+ * True when a login may be started without being asked for explicitly (export, exec, whoami; the
+ * hook): only with a person at a terminal on both stdin and stderr. `$BROWSER` says which program
+ * opens pages, not that anyone is there: many users set it globally (WSL's wslview, a profile's
+ * `BROWSER=firefox`), so a script, cron job or an editor's direnv integration must not pop up a
+ * sign-in page because of it. ATMOS_AUTH_IMPLICIT_LOGIN overrides: `never` (only `atmos-auth
+ * login` signs in), `always` (also without a terminal: an integration that shows the browser
+ * itself, and the test suite), anything else the terminal rule.
  */
 export function mayLogInImplicitly(): boolean {
+  const setting = process.env.ATMOS_AUTH_IMPLICIT_LOGIN;
+  if (setting === 'never') return false;
+  if (setting === 'always') return true;
   // isTerminal, not process.stdin.isTTY: the hook calls this on every `cd`, and building the
   // stdin stream costs milliseconds.
-  return !!process.env.BROWSER || (isTerminal(0) && isTerminal(2));
+  return isTerminal(0) && isTerminal(2);
 }
 
 /** The policy of commands that log in only when needed (export, whoami, exec). */

@@ -44,6 +44,9 @@ export function sandbox(fake: FakeAws | null, extra: Record<string, string> = {}
     AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws/credentials'),
     ATMOS_PROFILE: 'developers',
     BROWSER,
+    // No terminal in these runs: the explicit switch lets export/exec/whoami sign in through the
+    // emulator's BROWSER (a set BROWSER alone no longer does: test/hardening/implicit-login.test.ts).
+    ATMOS_AUTH_IMPLICIT_LOGIN: 'always',
     FAKE_AWS_NODE: process.execPath,
     ATMOS_AUTH_HTTP_TIMEOUT_MS: '5000',
     ...(fake ? fake.env : {}),
