@@ -70,6 +70,16 @@ async function main(argv: string[]): Promise<number> {
         .option('json', { type: 'boolean', describe: 'print JSON' })
         .option('login', { type: 'boolean', default: true, describe: 'log in when needed (from a terminal); --no-login never does' }),
       async (a) => set(await (await import('./commands/whoami.ts')).run(a)))
+    .command('console', 'open the AWS web console as the directory\'s identity (federation sign-in; --print-only prints the URL)', (y) =>
+      withResolveOptions(y)
+        .option('identity', { type: 'string', describe: 'use this identity instead of the directory\'s' })
+        .option('destination', { type: 'string', describe: 'console page: a URL or an alias (s3, ec2, iam, cloudformation ...; --list-destinations)' })
+        .option('duration', { type: 'string', describe: 'accepted as Atmos accepts it; AWS sets the session length from the credentials (see README)' })
+        .option('issuer', { type: 'string', describe: 'shown by AWS as where the sign-in came from (default atmos-auth)' })
+        .option('print-only', { type: 'boolean', describe: 'print the login URL on stdout (it holds a 15-minute sign-in token) and open nothing' })
+        .option('list-destinations', { type: 'boolean', describe: 'list the destination aliases' })
+        .option('login', { type: 'boolean', default: true, describe: 'log in when needed (from a terminal); --no-login never does' }),
+      async (a) => set(await (await import('./commands/console.ts')).run(a)))
     .command('status', 'SSO sessions and cached credentials with the time they have left (offline)', (y) =>
       withResolveOptions(y).option('json', { type: 'boolean', describe: 'print JSON' }),
       async (a) => set(await (await import('./commands/status.ts')).run(a)))

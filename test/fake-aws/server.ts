@@ -12,6 +12,7 @@ import { authorize, createToken, devicePage, registerClient, startDeviceAuthoriz
 import { getRoleCredentials, listAccountRoles, listAccounts, logout } from './portal.ts';
 import { type Scenario, type ScenarioInput, loadScenario } from './scenario.ts';
 import { type Fault, type RequestLogEntry, State } from './state.ts';
+import { federation } from './signin.ts';
 import { handleSts, stsParams } from './sts.ts';
 
 export type { Scenario, ScenarioInput } from './scenario.ts';
@@ -65,6 +66,7 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/assignment/accounts', op: 'ListAccounts', protocol: 'portal', run: listAccounts },
   { method: 'GET', path: '/assignment/roles', op: 'ListAccountRoles', protocol: 'portal', run: listAccountRoles },
   { method: 'POST', path: '/logout', op: 'Logout', protocol: 'portal', run: logout },
+  { method: 'GET', path: '/federation', op: 'Federation', protocol: 'plain', run: federation },
   { method: 'GET', path: '/__github/token', op: 'GitHubToken', protocol: 'plain', run: githubToken },
 ];
 
@@ -149,6 +151,7 @@ export async function startFakeAws(opts: FakeAwsOptions = {}): Promise<FakeAws> 
       AWS_ENDPOINT_URL_SSO_OIDC: baseUrl,
       AWS_ENDPOINT_URL_SSO: baseUrl,
       AWS_ENDPOINT_URL_STS: baseUrl,
+      AWS_ENDPOINT_URL_SIGNIN: baseUrl,
       AWS_EC2_METADATA_DISABLED: 'true',
     },
     scenario: state.scenario,

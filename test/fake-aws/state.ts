@@ -112,6 +112,17 @@ export interface StoredCredentials {
   mfa: boolean;
   /** Session credentials obtained from an assumed role (role chaining caps duration at 1 h). */
   assumedRole: boolean;
+  /** A role session that AssumeRole gave to long-term IAM user keys (the only kind whose console sign-in may set SessionDuration). */
+  byLongTermKeys?: boolean;
+}
+
+/** A console sign-in token (getSigninToken), good for one login within 15 minutes. */
+export interface SigninToken {
+  identity: Identity;
+  expiresAt: number;
+  used: boolean;
+  /** SessionDuration asked for, seconds (else the credentials' remaining life). */
+  sessionDuration?: number;
 }
 
 /** Random URL-safe text. */
@@ -138,6 +149,7 @@ export class State {
   readonly accessTokens = new Map<string, AccessToken>();
   readonly refreshTokens = new Map<string, RefreshToken>();
   readonly credentials = new Map<string, StoredCredentials>();
+  readonly signinTokens = new Map<string, SigninToken>();
   readonly log: RequestLogEntry[] = [];
   readonly faults: Array<{ fault: Fault; left: number }> = [];
   /** Signs the GitHub ID tokens the emulator issues. */
@@ -215,7 +227,7 @@ export class State {
   }
 
   /** Remembers newly issued session credentials and returns them. */
-  issueCredentials(identity: Identity, ttlSeconds: number, opts: { mfa?: boolean; assumedRole?: boolean } = {}): StoredCredentials {
+  issueCredentials(identity: Identity, ttlSeconds: number, opts: { mfa?: boolean; assumedRole?: boolean; byLongTermKeys?: boolean } = {}): StoredCredentials {
     const c: StoredCredentials = {
       accessKeyId: 'ASIA' + awsIdChars(16),
       secretAccessKey: randomToken(30),
@@ -224,6 +236,7 @@ export class State {
       identity,
       mfa: opts.mfa ?? false,
       assumedRole: opts.assumedRole ?? false,
+      ...(opts.byLongTermKeys ? { byLongTermKeys: true } : {}),
     };
     this.credentials.set(c.accessKeyId, c);
     return c;

@@ -87,7 +87,7 @@ function assumeRole(ctx: Ctx, p: URLSearchParams, caller: StoredCredentials): vo
     throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
   }
   const identity = { ...assumedRoleIdentity(roleArn, sessionName), ...(caller.identity.user ? { user: caller.identity.user } : {}) };
-  const c = ctx.state.issueCredentials(identity, duration, { mfa, assumedRole: true });
+  const c = ctx.state.issueCredentials(identity, duration, { mfa, assumedRole: true, byLongTermKeys: !caller.sessionToken });
   ctx.entry.accessKeyId = c.accessKeyId;
   reply(ctx, 'AssumeRole', {
     Credentials: credentialsXml(c),
