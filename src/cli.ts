@@ -80,6 +80,21 @@ async function main(argv: string[]): Promise<number> {
         .option('list-destinations', { type: 'boolean', describe: 'list the destination aliases' })
         .option('login', { type: 'boolean', default: true, describe: 'log in when needed (from a terminal); --no-login never does' }),
       async (a) => set(await (await import('./commands/console.ts')).run(a)))
+    .command('eks', 'kubectl for the identity\'s aws/eks integrations', (y) =>
+      y.command('token', 'print an ExecCredential for kubectl (the kubeconfig atmos-auth writes runs this); never opens a browser', (z) =>
+        z.option('cluster-name', { type: 'string', demandOption: true, describe: 'EKS cluster name' })
+          .option('region', { type: 'string', demandOption: true, describe: 'the cluster\'s region' })
+          .option('identity', { type: 'string', demandOption: true, describe: 'the identity whose credentials sign the token' })
+          .option('root', { type: 'string', describe: 'the Atmos repository to resolve the identity in (default: the current directory\'s)' })
+          .option('profile', { type: 'string', describe: 'Atmos profile(s), comma separated (default: $ATMOS_PROFILE)' }),
+        async (a) => set(await (await import('./commands/eks.ts')).runToken(a)))
+        .command('kubeconfig', 'write the kubeconfig of the directory\'s identity (one context per aws/eks integration) and print its path', (z) =>
+          withResolveOptions(z)
+            .option('identity', { type: 'string', describe: 'use this identity instead of the directory\'s' })
+            .option('login', { type: 'boolean', default: true, describe: 'log in when needed (from a terminal); --no-login never does' }),
+        async (a) => set(await (await import('./commands/eks.ts')).runKubeconfig(a)))
+        .demandCommand(1, 'name a subcommand: token or kubeconfig'),
+      () => {})
     .command('status', 'SSO sessions and cached credentials with the time they have left (offline)', (y) =>
       withResolveOptions(y).option('json', { type: 'boolean', describe: 'print JSON' }),
       async (a) => set(await (await import('./commands/status.ts')).run(a)))

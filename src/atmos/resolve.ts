@@ -10,6 +10,7 @@ import { buildChain } from './chain.ts';
 import { discoverConfig, stackPaths } from './config.ts';
 import { authOf, configDefault, stackDefault, UndefinedIdentityError, type AuthConfig, type DefaultChoice } from './identity.ts';
 import { StackLoader } from './imports.ts';
+import { integrationsOf } from './integrations.ts';
 import { manifestMatcher } from './manifests.ts';
 import { deepMerge, getPath } from './merge.ts';
 import { stackName } from './naming.ts';
@@ -151,6 +152,8 @@ function resolveWith(
   const r: Omit<Resolution, 'files' | 'dirs'> = { root, profiles, stacks: stacks.map((s) => s.name), identity, source, region, chain };
   if (reason) r.reason = reason;
   if (candidates) r.candidates = candidates;
+  const integrations = identity ? integrationsOf(config, identity) : [];
+  if (integrations.length) r.integrations = integrations;
   return done(r, auth, stacks);
 }
 

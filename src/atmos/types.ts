@@ -2,6 +2,7 @@
  * The data that leaves src/atmos: what a directory resolves to. Everything downstream (credentials,
  * shell output, the resolution cache) depends only on these shapes, never on raw YAML.
  */
+import type { Integration } from './integrations.ts';
 
 /** One hop of an identity chain, root provider first. Durations are in seconds. */
 export type ChainHop =
@@ -90,4 +91,6 @@ export interface Resolution {
    * appearing there would change the answer, so the cache and direnv watch these too.
    */
   absent?: string[];
+  /** The identity's `auth.integrations` (aws/eks, aws/ecr, others listed), when it has any. */
+  integrations?: Integration[];
 }

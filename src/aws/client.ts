@@ -7,12 +7,14 @@
 import { debug } from '../log.ts';
 import { AwsRequestError, EndpointUnreachableError, ThrottledError } from './errors.ts';
 
-export type Service = 'sso-oidc' | 'sso' | 'sts';
+export type Service = 'sso-oidc' | 'sso' | 'sts' | 'eks' | 'ecr';
 
 const SERVICE_INFO: Record<Service, { label: string; envVar: string; host: (region: string) => string }> = {
   'sso-oidc': { label: 'IAM Identity Center OIDC', envVar: 'AWS_ENDPOINT_URL_SSO_OIDC', host: (r) => `oidc.${r}.amazonaws.com` },
   sso: { label: 'the IAM Identity Center portal', envVar: 'AWS_ENDPOINT_URL_SSO', host: (r) => `portal.sso.${r}.amazonaws.com` },
   sts: { label: 'AWS STS', envVar: 'AWS_ENDPOINT_URL_STS', host: (r) => `sts.${r}.amazonaws.com` },
+  eks: { label: 'Amazon EKS', envVar: 'AWS_ENDPOINT_URL_EKS', host: (r) => `eks.${r}.amazonaws.com` },
+  ecr: { label: 'Amazon ECR', envVar: 'AWS_ENDPOINT_URL_ECR', host: (r) => `api.ecr.${r}.amazonaws.com` },
 };
 
 /** Per-request deadline in ms (ATMOS_AUTH_HTTP_TIMEOUT_MS, default 10 s); connecting gets at most 3 s. */

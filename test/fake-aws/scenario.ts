@@ -83,6 +83,18 @@ export interface Scenario {
   roles: Role[];
   iamUsers: IamUser[];
   github: GitHubConfig;
+  /** EKS clusters DescribeCluster knows (none by default: a test adds its own, with its API server's endpoint). */
+  clusters: EksClusterDef[];
+}
+
+/** An EKS cluster: callers of its account may describe it; the endpoint is the test's API server. */
+export interface EksClusterDef {
+  name: string;
+  region: string;
+  accountId: string;
+  endpoint: string;
+  /** Base64 PEM of the API server's CA. */
+  certificateAuthority: string;
 }
 
 /** What a scenario file or a test may give: any top-level key; `github` merges key by key. */
@@ -158,6 +170,7 @@ export function defaultScenario(): Scenario {
     pageSize: 20,
     roles,
     iamUsers: [{ ...SUPERADMIN }],
+    clusters: [],
     github: {
       issuer: 'https://token.actions.githubusercontent.com',
       requestToken: 'gh-request-token',

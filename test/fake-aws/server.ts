@@ -12,6 +12,7 @@ import { authorize, createToken, devicePage, registerClient, startDeviceAuthoriz
 import { getRoleCredentials, listAccountRoles, listAccounts, logout } from './portal.ts';
 import { type Scenario, type ScenarioInput, loadScenario } from './scenario.ts';
 import { type Fault, type RequestLogEntry, State } from './state.ts';
+import { describeCluster } from './eks.ts';
 import { federation } from './signin.ts';
 import { handleSts, stsParams } from './sts.ts';
 
@@ -108,6 +109,10 @@ export async function startFakeAws(opts: FakeAwsOptions = {}): Promise<FakeAws> 
       entry.op = route.op;
       protocol = route.protocol;
       run = route.run;
+    } else if (method === 'GET' && url.pathname.startsWith('/clusters/')) {
+      entry.op = 'DescribeCluster';
+      protocol = 'portal';
+      run = describeCluster;
     } else if (url.pathname === '/' && (method === 'POST' || method === 'GET')) {
       const params = stsParams(ctx);
       entry.op = params.get('Action') ?? 'Unknown';
@@ -152,6 +157,7 @@ export async function startFakeAws(opts: FakeAwsOptions = {}): Promise<FakeAws> 
       AWS_ENDPOINT_URL_SSO: baseUrl,
       AWS_ENDPOINT_URL_STS: baseUrl,
       AWS_ENDPOINT_URL_SIGNIN: baseUrl,
+      AWS_ENDPOINT_URL_EKS: baseUrl,
       AWS_EC2_METADATA_DISABLED: 'true',
     },
     scenario: state.scenario,

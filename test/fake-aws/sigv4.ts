@@ -151,3 +151,46 @@ function headerValue(h: IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name];
   return Array.isArray(v) ? v[0] : v;
 }
+
+/**
+ * A presigned request (query-string SigV4: X-Amz-Algorithm, -Credential, -Date, -Expires,
+ * -SignedHeaders, -Signature, -Security-Token), as the EKS token's GetCallerIdentity URL is: the
+ * parsed credential, or undefined when the query carries no signature.
+ */
+export function parseQueryAuth(rawUrl: string): (SigV4Auth & { amzDate: string; expires: number; securityToken?: string }) | undefined {
+  const q = new URL(rawUrl, 'http://x').searchParams;
+  const cred = q.get('X-Amz-Credential')?.split('/');
+  const signature = q.get('X-Amz-Signature');
+  const signedHeaders = q.get('X-Amz-SignedHeaders');
+  const amzDate = q.get('X-Amz-Date');
+  if (q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256' || !cred || cred.length !== 5 || cred[4] !== 'aws4_request' || !signature || !signedHeaders || !amzDate) return undefined;
+  const token = q.get('X-Amz-Security-Token');
+  return {
+    accessKeyId: cred[0]!, date: cred[1]!, region: cred[2]!, service: cred[3]!, signedHeaders: signedHeaders.split(';'), signature,
+    amzDate, expires: Number(q.get('X-Amz-Expires') ?? 0), ...(token ? { securityToken: token } : {}),
+  };
+}
+
+/**
+ * Why a presigned request is refused (undefined: it verifies). The canonical query is the query
+ * without X-Amz-Signature, the payload hash that of the (empty) body. STS accepts such a URL for
+ * 15 minutes after X-Amz-Date whatever X-Amz-Expires says up to that, which is what lets an EKS
+ * token (X-Amz-Expires=60) work for 14 minutes.
+ */
+export function verifyPresigned(req: SignedRequest, auth: NonNullable<ReturnType<typeof parseQueryAuth>>, secret: string, service: string, now = Date.now()): string | undefined {
+  if (auth.service !== service) return `Credential should be scoped to correct service: '${service}'.`;
+  if (!auth.signedHeaders.includes('host')) return "'Host' must be a signed header.";
+  if (!/^\d{8}T\d{6}Z$/.test(auth.amzDate) || auth.amzDate.slice(0, 8) !== auth.date) return 'X-Amz-Date is malformed or outside the credential scope.';
+  if (!Number.isInteger(auth.expires) || auth.expires < 1 || auth.expires > 604800) return 'X-Amz-Expires must be a whole number of seconds.';
+  const a = auth.amzDate;
+  const when = Date.UTC(+a.slice(0, 4), +a.slice(4, 6) - 1, +a.slice(6, 8), +a.slice(9, 11), +a.slice(11, 13), +a.slice(13, 15));
+  if (now - when > 15 * 60_000 || when - now > 5 * 60_000) return 'Request has expired.';
+  const q = req.rawUrl.indexOf('?');
+  const rawQuery = (q < 0 ? '' : req.rawUrl.slice(q + 1)).split('&').filter((p) => !p.startsWith('X-Amz-Signature=')).join('&');
+  const unsigned: SignedRequest = { ...req, rawUrl: `${q < 0 ? req.rawUrl : req.rawUrl.slice(0, q)}?${rawQuery}`, headers: { ...req.headers } };
+  delete unsigned.headers['x-amz-content-sha256'];
+  const want = Buffer.from(computeSignature(unsigned, auth, auth.amzDate, secret));
+  const got = Buffer.from(auth.signature);
+  if (want.length !== got.length || !timingSafeEqual(want, got)) return 'The request signature we calculated does not match the signature you provided.';
+  return undefined;
+}

@@ -6,7 +6,7 @@ import { AwsError, STS_NS, xmlEscape } from './errors.ts';
 import type { Ctx } from './http.ts';
 import { verifyJwt, peekJwt } from './jwt.ts';
 import { type Role, globMatch } from './scenario.ts';
-import { parseAuthorization, verifySignature } from './sigv4.ts';
+import { parseAuthorization, parseQueryAuth, verifyPresigned, verifySignature } from './sigv4.ts';
 import { type StoredCredentials, assumedRoleIdentity } from './state.ts';
 
 /** The operations this module answers. */
@@ -44,6 +44,8 @@ export function handleSts(ctx: Ctx, params: URLSearchParams): void {
 /** The stored credentials of a correctly signed request, else the AWS error. */
 function authenticate(ctx: Ctx): StoredCredentials {
   const header = ctx.req.headers.authorization;
+  const presigned = header ? undefined : parseQueryAuth(ctx.req.url ?? '/');
+  if (presigned) return authenticatePresigned(ctx, presigned);
   if (!header) throw new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token');
   const auth = parseAuthorization(header);
   if (!auth) throw new AwsError('IncompleteSignature', 'Authorization header requires Credential, SignedHeaders and Signature parameters.');
@@ -65,6 +67,18 @@ function authenticate(ctx: Ctx): StoredCredentials {
   }
   if (creds.identity.user) ctx.entry.user = creds.identity.user;
   else if (creds.identity.iamUser) ctx.entry.user = creds.identity.iamUser;
+  return creds;
+}
+
+/** A presigned GET (the EKS token's GetCallerIdentity URL): the same checks, from the query. */
+function authenticatePresigned(ctx: Ctx, auth: NonNullable<ReturnType<typeof parseQueryAuth>>): StoredCredentials {
+  ctx.entry.accessKeyId = auth.accessKeyId;
+  const creds = ctx.state.findCredentials(auth.accessKeyId);
+  if (!creds || (creds.sessionToken ?? undefined) !== auth.securityToken) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+  const why = verifyPresigned({ method: ctx.req.method ?? 'GET', rawUrl: ctx.req.url ?? '/', headers: ctx.req.headers, body: ctx.body }, auth, creds.secretAccessKey, 'sts');
+  if (why) throw new AwsError('SignatureDoesNotMatch', why);
+  if (creds.expiresAt !== undefined && creds.expiresAt <= Date.now()) throw new AwsError('ExpiredToken', 'The security token included in the request is expired');
+  if (creds.identity.user) ctx.entry.user = creds.identity.user;
   return creds;
 }
 
