@@ -4,7 +4,8 @@
 #   - finds Node.js 22.3+ or installs the official node-<os>-<arch>@24 package from the npm registry
 #   - installs the npm dependencies and builds dist/ (from this checkout)
 #   - copies the build to $ATMOS_AUTH_HOME (default ~/.local/share/atmos-auth) and links
-#     ~/.local/bin/atmos-auth to it, with Node's absolute path in its first line
+#     ~/.local/bin/atmos-auth to it, with Node's absolute path in its first line (and
+#     ~/.local/bin/docker-credential-atmos-auth, the docker credential helper for ECR logins)
 #   - installs the direnv library when direnv is present
 #   - with --shell zsh|bash|fish: adds the hook line to that shell's rc file (printed otherwise)
 # Options: --shell NAME, --uninstall (removes exactly what it added), --demo (then runs the demo).
@@ -62,7 +63,9 @@ if [ "$uninstall" = 1 ]; then
   fish_rc=$(rc_file fish)
   [ -f "$fish_rc" ] && [ ! -s "$fish_rc" ] && rm -f "$fish_rc"
   if [ -f "$direnv_lib" ] && grep -qF 'atmos-auth' "$direnv_lib"; then rm -f "$direnv_lib"; echo "removed $direnv_lib"; fi
-  if [ -L "$bin_dir/atmos-auth" ]; then rm -f "$bin_dir/atmos-auth"; echo "removed $bin_dir/atmos-auth"; fi
+  for link in atmos-auth docker-credential-atmos-auth; do
+    if [ -L "$bin_dir/$link" ]; then rm -f "$bin_dir/$link"; echo "removed $bin_dir/$link"; fi
+  done
   if [ -d "$home_dir" ]; then rm -rf "$home_dir"; echo "removed $home_dir"; fi
   echo "atmos-auth uninstalled (cached credentials stay in ~/.cache/atmos-auth: 'atmos-auth logout --all' before uninstalling removes them)"
   exit 0
@@ -99,6 +102,8 @@ else
 fi
 rm -rf "$stage"
 ln -sfn "$home_dir/dist/atmos-auth.mjs" "$bin_dir/atmos-auth"
+# The docker credential helper for ECR logins under a credsStore (src/commands/docker-credential.ts).
+ln -sfn "$home_dir/dist/atmos-auth.mjs" "$bin_dir/docker-credential-atmos-auth"
 
 case ":$PATH:" in
   *":$bin_dir:"*) ;;

@@ -212,6 +212,9 @@ async function runHot(argv: string[]): Promise<boolean> {
   return true;
 }
 
+// Invoked as docker-credential-atmos-auth (a link install.sh makes): the docker credential helper.
+// process.argv itself is rewritten, as cli.ts reads it.
+if ((process.argv[1] ?? '').endsWith('/docker-credential-atmos-auth')) process.argv.splice(2, 0, 'docker-credential');
 const argv = process.argv.slice(2);
 const hotDone = typeof ATMOS_AUTH_HOT_ID === 'string' && (argv[0] === 'export' || argv[0] === 'credential-process') && (await runHot(argv));
 

@@ -95,6 +95,17 @@ async function main(argv: string[]): Promise<number> {
         async (a) => set(await (await import('./commands/eks.ts')).runKubeconfig(a)))
         .demandCommand(1, 'name a subcommand: token or kubeconfig'),
       () => {})
+    .command('ecr', 'docker for the identity\'s aws/ecr integrations', (y) =>
+      y.command('login', 'write the identity\'s ECR registry logins into its own docker config directory and print it (DOCKER_CONFIG)', (z) =>
+        withResolveOptions(z)
+          .option('identity', { type: 'string', describe: 'use this identity instead of the directory\'s' })
+          .option('login', { type: 'boolean', default: true, describe: 'log in when needed (from a terminal); --no-login never does' }),
+      async (a) => set(await (await import('./commands/ecr.ts')).runLogin(a)))
+        .demandCommand(1, 'name a subcommand: login'),
+      () => {})
+    .command('docker-credential <action>', false, (y) =>
+      y.positional('action', { type: 'string', demandOption: true }),
+      async (a) => set(await (await import('./commands/docker-credential.ts')).run({ action: String(a.action) })))
     .command('status', 'SSO sessions and cached credentials with the time they have left (offline)', (y) =>
       withResolveOptions(y).option('json', { type: 'boolean', describe: 'print JSON' }),
       async (a) => set(await (await import('./commands/status.ts')).run(a)))

@@ -85,6 +85,17 @@ export interface Scenario {
   github: GitHubConfig;
   /** EKS clusters DescribeCluster knows (none by default: a test adds its own, with its API server's endpoint). */
   clusters: EksClusterDef[];
+  /** ECR registries GetAuthorizationToken knows (none by default: a test adds its local registry). */
+  registries: EcrRegistryDef[];
+}
+
+/** An ECR registry: callers of its account get `AWS:<password>`; proxyEndpoint is `endpoint`. */
+export interface EcrRegistryDef {
+  accountId: string;
+  region: string;
+  /** e.g. http://127.0.0.1:5000 (the test's registry). */
+  endpoint: string;
+  password: string;
 }
 
 /** An EKS cluster: callers of its account may describe it; the endpoint is the test's API server. */
@@ -171,6 +182,7 @@ export function defaultScenario(): Scenario {
     roles,
     iamUsers: [{ ...SUPERADMIN }],
     clusters: [],
+    registries: [],
     github: {
       issuer: 'https://token.actions.githubusercontent.com',
       requestToken: 'gh-request-token',

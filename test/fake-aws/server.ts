@@ -12,6 +12,7 @@ import { authorize, createToken, devicePage, registerClient, startDeviceAuthoriz
 import { getRoleCredentials, listAccountRoles, listAccounts, logout } from './portal.ts';
 import { type Scenario, type ScenarioInput, loadScenario } from './scenario.ts';
 import { type Fault, type RequestLogEntry, State } from './state.ts';
+import { ECR_TARGET_PREFIX, handleEcr } from './ecr.ts';
 import { describeCluster } from './eks.ts';
 import { federation } from './signin.ts';
 import { handleSts, stsParams } from './sts.ts';
@@ -113,6 +114,11 @@ export async function startFakeAws(opts: FakeAwsOptions = {}): Promise<FakeAws> 
       entry.op = 'DescribeCluster';
       protocol = 'portal';
       run = describeCluster;
+    } else if (method === 'POST' && url.pathname === '/' && String(req.headers['x-amz-target'] ?? '').startsWith(ECR_TARGET_PREFIX)) {
+      const target = String(req.headers['x-amz-target']).slice(ECR_TARGET_PREFIX.length);
+      entry.op = target;
+      protocol = 'portal';
+      run = (c) => handleEcr(c, target);
     } else if (url.pathname === '/' && (method === 'POST' || method === 'GET')) {
       const params = stsParams(ctx);
       entry.op = params.get('Action') ?? 'Unknown';
@@ -158,6 +164,7 @@ export async function startFakeAws(opts: FakeAwsOptions = {}): Promise<FakeAws> 
       AWS_ENDPOINT_URL_STS: baseUrl,
       AWS_ENDPOINT_URL_SIGNIN: baseUrl,
       AWS_ENDPOINT_URL_EKS: baseUrl,
+      AWS_ENDPOINT_URL_ECR: baseUrl,
       AWS_EC2_METADATA_DISABLED: 'true',
     },
     scenario: state.scenario,

@@ -30,6 +30,10 @@ test('install puts a working atmos-auth on PATH and the direnv library in place'
   const v = spawnSync(bin, ['--version'], { env, encoding: 'utf8' });
   assert.is(v.status, 0, v.stderr);
   assert.match(v.stdout, /^\d+\.\d+\.\d+/);
+  // The docker credential helper is the same program under its protocol's name.
+  const helper = spawnSync(join(home, '.local/bin/docker-credential-atmos-auth'), ['list'], { env: { ...env, DOCKER_CONFIG: join(home, 'no-docker') }, encoding: 'utf8' });
+  assert.is(helper.status, 0, helper.stderr);
+  assert.is(helper.stdout, '{}\n');
   // Runs on the Node it was installed with, not whatever `node` is on PATH.
   assert.ok(readFileSync(join(home, '.local/share/atmos-auth/dist/atmos-auth.mjs'), 'utf8').startsWith(`#!${process.execPath}\n`));
   assert.is(readFileSync(zshrc, 'utf8'), userLines, 'no rc file is touched without --shell');
@@ -66,6 +70,7 @@ test('--uninstall removes exactly what install added', () => {
   assert.is(r.status, 0, r.stderr);
   assert.is(readFileSync(zshrc, 'utf8'), userLines);
   assert.not.ok(existsSync(join(home, '.local/bin/atmos-auth')));
+  assert.not.ok(existsSync(join(home, '.local/bin/docker-credential-atmos-auth')));
   assert.not.ok(existsSync(join(home, '.local/share/atmos-auth')));
   assert.not.ok(existsSync(join(home, '.config/fish/conf.d/atmos-auth.fish')));
   assert.not.ok(existsSync(join(home, '.config/direnv/lib/use_atmos.sh')));
