@@ -11,7 +11,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'atmos-auth-install-'));
+// The machine's way to the npm registry (CA bundle, proxy, npm settings) is kept: when install.sh
+// has to run `npm ci`, a failure half-way would leave the checkout without node_modules.
+const network = Object.fromEntries(Object.entries(process.env).filter(([k]) =>
+  /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|(HTTPS?|NO)_PROXY|(https?|no)_proxy)$/.test(k) || /^npm_config_/i.test(k)));
 const env = {
+  ...network,
   PATH: `${join(home, '.local/bin')}:${process.env.PATH ?? ''}`,
   HOME: home,
   ATMOS_AUTH_NODE: process.execPath,
