@@ -104,11 +104,34 @@ function declaredInStack(stack: LoadedStack, name: string): boolean {
   return isPlainMap(local) && Object.keys(local).some((k) => k !== 'default');
 }
 
+/** Atmos's marker test (config_helpers.go:279-282): a map whose only field is a boolean `default`. */
+function isMarker(v: YamlMap): boolean {
+  const keys = Object.keys(v);
+  return keys.length === 1 && keys[0] === 'default' && typeof v.default === 'boolean';
+}
+
+/**
+ * An entry of the stack's `auth.identities` that is no marker declares an identity; one the
+ * active config does not define must be complete, or Atmos's manager refuses it at start
+ * (config_helpers_test.go:572-600; `name: {}` and `required: true` alike, the PRD at :45-48).
+ */
+function checkDeclarations(stack: LoadedStack, auth: AuthConfig): void {
+  const ids = getPath(stack.merged, 'auth', 'identities');
+  if (!isPlainMap(ids)) return;
+  for (const [name, v] of Object.entries(ids)) {
+    if (!isPlainMap(v) || isMarker(v) || auth.identities.has(name.toLowerCase()) || v.kind !== undefined) continue;
+    throw new ConfigError(`identity '${name}' is declared in the stack of ${stack.file} without a kind, and the active configuration does not define it`, posOf(v) ?? posOf(ids, name) ?? { file: stack.file }, {
+      hint: 'define the identity (with its kind) in atmos.yaml or the active profile, or leave only `default: true|false` in the stack',
+    });
+  }
+}
+
 /**
  * The stack's markers that survive Atmos's normalisation (config_helpers.go:216-299), keyed by
  * the lowercase identity name, with the configured spelling. Throws for an undefined `true`.
  */
 function normalizedMarks(stack: LoadedStack, auth: AuthConfig): Map<string, DefaultMark> {
+  checkDeclarations(stack, auth);
   const out = new Map<string, DefaultMark>();
   for (const m of stack.defaults.values()) {
     const hit = auth.identities.get(m.name.toLowerCase());
