@@ -338,13 +338,13 @@ const cases: Case[] = [
     want: { identity: 'identity1', source: 'config', stacks: [] },
   },
   {
-    id: 'SD48', atmos: `${MT}:69; ${MT}:142`, says: 'several config defaults (no stack to clear them): "multiple default identities", naming all of them',
+    id: 'SD48', atmos: `${MT}:69; ${MT}:142; cmd/auth/env.go:179-183`, says: 'several config defaults (no stack to clear them): "multiple default identities", naming all of them, as `atmos auth env` fails (atmos-auth export\'s peer; `terraform` in CI instead proceeds without auth, pkg/auth/manager_helpers.go:62-66)',
     files: { 'atmos.yaml': flat(['zebra*', 'alpha*', 'charlie*', 'other']) },
     want: { error: /^several default identities in the configuration: (?=.*zebra)(?=.*alpha)(?=.*charlie)(?!.*other)/ },
   },
   {
-    id: 'SD49', atmos: `${MT}:33`,
-    says: 'no default anywhere: Atmos (non-interactive) errors "no default identity configured"; atmos-auth answers identity null with the reason (kept: a directory without a default is not a mistake for a shell hook, which then exports nothing)',
+    id: 'SD49', atmos: `${MT}:33; pkg/auth/manager_helpers.go:62-66`,
+    says: 'no default anywhere: GetDefaultIdentity errors (non-interactive), which `terraform` turns into "no authentication" and `atmos auth env` into an error; atmos-auth answers identity null with the reason, as `terraform` does (kept: a directory without a default is no mistake for a shell hook)',
     files: { 'atmos.yaml': flat(['identity1']) },
     want: { identity: null, stacks: [] },
   },
