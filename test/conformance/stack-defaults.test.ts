@@ -359,6 +359,16 @@ const cases: Case[] = [
     dir: 'stacks',
     want: { identity: 'identity-a', source: 'config' },
   },
+  {
+    id: 'SD52', atmos: 'pkg/auth/hooks_required_test.go:30-37', says: 'a `required: true` identity is authenticated besides the default, never instead of it: the default is the identity',
+    files: { 'atmos.yaml': flat(['some-default*', 'core-network']).replace('  "core-network":\n      kind: aws/permission-set\n', '  "core-network":\n      kind: aws/permission-set\n      required: true\n') },
+    want: { identity: 'some-default', source: 'config' },
+  },
+  {
+    id: 'SD53', atmos: 'pkg/auth/hooks_required_test.go:39-51', says: '`required: true` identities and no default: no default (Atmos\'s pre-hook errors ErrNoDefaultIdentity; atmos-auth answers null, as SD49)',
+    files: { 'atmos.yaml': flat(['core-network', 'plat-prod']).replace(/(      kind: aws\/permission-set\n)/g, '$1      required: true\n') },
+    want: { identity: null },
+  },
 ];
 
 runCases(cases);
