@@ -68,7 +68,7 @@ const cases: Case[] = [
     want: { identity: 'Mixed-Case', source: 'env' },
   },
   {
-    id: 'ID19', atmos: `${MC}:61; tests/test-cases/auth-mock.yaml:304-321`, says: 'an unknown name is an error ("identity not found")',
+    id: 'ID19', atmos: `${MC}:61; tests/test-cases/auth-mock.yaml:304-321; tests/test-cases/auth-cli.yaml:305-320`, says: 'an unknown name is an error ("identity not found"), never a fall-back to the default',
     files: base, dir: 'stacks', env: { ATMOS_IDENTITY: 'nonexistent' },
     want: { error: /identity 'nonexistent' is set in ATMOS_IDENTITY/ },
   },

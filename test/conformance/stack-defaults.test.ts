@@ -369,6 +369,12 @@ const cases: Case[] = [
     files: { 'atmos.yaml': flat(['core-network', 'plat-prod']).replace(/(      kind: aws\/permission-set\n)/g, '$1      required: true\n') },
     want: { identity: null },
   },
+  {
+    id: 'SD54', atmos: `${SL}:351`, says: 'a non-YAML file beside the manifests is no stack, whatever it holds',
+    files: { 'atmos.yaml': flat(['yaml-identity', 'text-identity']), 'stacks/stack.yaml': marks({ 'yaml-identity': true }), 'stacks/notes.txt': marks({ 'text-identity': true }) },
+    dir: 'stacks',
+    want: { identity: 'yaml-identity', stacks: ['stack'] },
+  },
 ];
 
 runCases(cases);
