@@ -87,7 +87,7 @@ function pick(cands: Map<string, Candidate>, where: string, fallbackPos: SourceP
   if (list.length === 0) return { identity: null, source: null };
   if (list.length === 1) return { identity: list[0]!.name, source: list[0]!.from };
   const names = list.map((c) => (c.pos?.line !== undefined ? `${c.name} (${c.pos.file}:${c.pos.line})` : c.name)).join(', ');
-  throw new ConfigError(`several default identities ${where}: ${names}; Atmos would not guess (it prompts on a terminal, pkg/auth/manager.go:552-558)`, list[1]!.pos ?? fallbackPos, {
+  throw new ConfigError(`several default identities ${where}: ${names}; Atmos would not guess`, list[1]!.pos ?? fallbackPos, {
     hint: 'keep `default: true` on one identity only, set `default: false` on the others in the stack, or set ATMOS_IDENTITY',
   });
 }
