@@ -9,8 +9,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliPath, projectRoot, repo } from '../atmos/helpers.ts';
-import { atmosYaml, cleanEnv, identityYaml, marks } from './helpers.ts';
+import { atmosYaml, cleanEnv, cliPath, identityYaml, marks, projectRoot, repo } from './helpers.ts';
 
 function resolveJson(dir: string, env: Record<string, string> = {}, args: string[] = []) {
   const r = spawnSync(process.execPath, [cliPath, 'resolve', '--json', '--dir', dir, ...args], { cwd: projectRoot, env: cleanEnv(env), encoding: 'utf8' });

@@ -4,14 +4,36 @@
 // Atmos source as `atmos: <file>:<line>` (cloudposse/atmos at 0a1cb44).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../src/errors.ts';
 import { resolveContext } from '../../src/atmos/resolve.ts';
 import type { Resolution } from '../../src/atmos/types.ts';
-import { repo, tempDir } from '../atmos/helpers.ts';
+
+// Not test/atmos/helpers.ts: importing it creates a HOME that nothing removes.
+export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const cliPath = join(projectRoot, 'dist', 'atmos-auth.mjs');
+
+function tempDir(prefix: string): string {
+  return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+}
+
+/** Writes `files` (path -> content) under a new temp dir and returns it; the caller removes it. */
+export function repo(files: Record<string, string>): string {
+  const root = tempDir('atmos-auth-conformance-');
+  for (const [p, text] of Object.entries(files)) {
+    const f = join(root, p);
+    mkdirSync(dirname(f), { recursive: true });
+    writeFileSync(f, text);
+  }
+  return root;
+}
 
 const home = tempDir('atmos-auth-conformance-home-');
+// Every file importing this one gets the HOME removed when it ends, whether it uses runCases or not.
+process.on('exit', () => rmSync(home, { recursive: true, force: true }));
 
 /** A clean environment: this file's temporary HOME, nothing ATMOS_* from the caller. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -113,6 +135,5 @@ export function runCases(cases: Case[]): void {
       }
     });
   }
-  test.after(() => rmSync(home, { recursive: true, force: true }));
   test.run();
 }

@@ -7,8 +7,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { resolveDirectory } from '../../src/atmos/resolve.ts';
-import { repo } from '../atmos/helpers.ts';
-import { atmosYaml, cleanEnv, identityYaml, runCases, type Case } from './helpers.ts';
+import { atmosYaml, cleanEnv, identityYaml, repo, runCases, type Case } from './helpers.ts';
 
 const LP = 'pkg/config/load_profile_test.go';
 const LD = 'pkg/config/load_profiles_default_test.go';
