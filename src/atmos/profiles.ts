@@ -65,6 +65,18 @@ export function loadProfile(reader: Reader, dir: string): YamlMap {
   return out;
 }
 
+/**
+ * The configured spelling of an identity of the base config named `name` (any case), if any:
+ * Atmos's hint for an ATMOS_PROFILE that names an identity (pkg/config/profiles.go:292-300,
+ * isAuthIdentityName at :336-350, Atmos issue #2071), checked against the config before profiles.
+ */
+function identityNamed(config: YamlMap, name: string): string | undefined {
+  const ids = getPath(config, 'auth', 'identities');
+  if (!isPlainMap(ids)) return undefined;
+  const want = name.toLowerCase();
+  return Object.keys(ids).find((k) => k.toLowerCase() === want);
+}
+
 /** Merges the active profiles over `config`. Unknown profile: ConfigError listing the available ones. */
 export function applyProfiles(
   reader: Reader,
@@ -83,10 +95,16 @@ export function applyProfiles(
       const avail = availableProfiles(locations);
       const from = flag ? '--profile' : reader.env.ATMOS_PROFILE ? 'ATMOS_PROFILE' : 'profiles.default';
       const pos = from === 'profiles.default' ? posOf(getPath(config, 'profiles'), 'default') : undefined;
+      const searched = `searched: ${locations.map((l) => join(l, name)).join(', ')}`;
+      const identity = identityNamed(config, name);
       throw new ConfigError(
         `unknown profile '${name}' (from ${from}); available: ${avail.length ? avail.join(', ') : '(none)'}`,
         pos,
-        { hint: `searched: ${locations.map((l) => join(l, name)).join(', ')}` },
+        {
+          hint: identity
+            ? `'${name}' is an auth identity, not a configuration profile: to select it use ATMOS_IDENTITY or --identity instead, e.g. export ATMOS_IDENTITY=${identity} (and unset ATMOS_PROFILE); ${searched}`
+            : `check the spelling of the profile name; ${searched}`,
+        },
       );
     }
     out = deepMerge(out, loadProfile(reader, dir)) as YamlMap;

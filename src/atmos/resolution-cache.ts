@@ -15,7 +15,9 @@ import { readPrivateFile, removePrivateFile, writePrivateFileSync } from '../uti
 import type { Resolution } from './types.ts';
 import { route } from '../util/hot-state.ts';
 
-const VERSION = 2;
+// 3: default-identity rules of the conformance work (stack `default: false` demotes a config
+// default, `enabled:` is no field): answers cached under the old rules are recomputed.
+const VERSION = 3;
 
 /** What a file or directory looked like: mtime:size:ino, or '-' when absent. */
 type Signature = string;

@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.ts';
 import { debug } from '../log.ts';
 import { buildChain } from './chain.ts';
 import { discoverConfig, stackPaths } from './config.ts';
-import { authOf, configDefault, stackDefault, UndefinedIdentityError, type AuthConfig, type DefaultChoice } from './identity.ts';
+import { authOf, checkStackMarks, configDefault, stackDefault, UndefinedIdentityError, type AuthConfig, type DefaultChoice } from './identity.ts';
 import { StackLoader } from './imports.ts';
 import { integrationsOf } from './integrations.ts';
 import { manifestMatcher } from './manifests.ts';
@@ -103,14 +103,16 @@ function resolveWith(
   debug(`resolve: ${dir}: root ${root}, stacks dir ${paths.stacksDir}, ${files.length} manifest(s), profiles [${profiles.join(',')}]`);
   const loader = new StackLoader(reader, paths.stacksDir);
   const envId = env.ATMOS_IDENTITY?.trim();
-  const fallback = envId ? { identity: null, source: null } : configDefault(auth, root);
+  const none: DefaultChoice = { identity: null, source: null };
   const stacks: StackInfo[] = files.map((file) => {
     const loaded = loader.load(file);
     const nameOpts: Parameters<typeof stackName>[0] = { manifestPath: file, stacksBasePath: paths.stacksDir, merged: loaded.merged, where: posOf(getPath(config, 'stacks'), paths.nameTemplate ? 'name_template' : 'name_pattern') ?? { file: root } };
     if (paths.nameTemplate) nameOpts.nameTemplate = paths.nameTemplate;
     if (paths.namePattern) nameOpts.namePattern = paths.namePattern;
     const name = stackName(nameOpts);
-    const choice = envId ? { identity: null, source: null } : stackDefault(loaded, auth, fallback);
+    // With ATMOS_IDENTITY set, the stack's markers are still checked (Atmos merges them first).
+    if (envId) checkStackMarks(loaded, auth);
+    const choice = envId ? none : stackDefault(loaded, auth, root);
     return { name, file, merged: loaded.merged, choice };
   });
 
@@ -128,6 +130,7 @@ function resolveWith(
       identity = hit.name;
     }
   } else if (stacks.length === 0) {
+    const fallback = configDefault(auth, root);
     identity = fallback.identity;
     source = fallback.source;
     if (!identity) reason = 'no stack in this directory and no default identity in the configuration';
