@@ -180,6 +180,8 @@ test('damaged hot cache (random bytes, garbage V8 data, truncated): same answer,
 });
 
 test('a run that died with the caches in use (its running-<pid> marker left): the next drops them and answers', async () => {
+  // An old mtime marks this file: a new one cannot carry it (an inode number can be reused).
+  utimesSync(join(cacheDir, cacheName('hot')), 1e6, 1e6);
   const before = inspect('hot');
   // A pid that was alive and is not any more: a child that has exited.
   const dead = spawnSync(process.execPath, ['-e', '0']).pid;
@@ -189,11 +191,12 @@ test('a run that died with the caches in use (its running-<pid> marker left): th
   assert.is(r.stdout, reference);
   assert.equal(readdirSync(cacheDir).filter((f) => f.startsWith('running-')), [], 'the marker is gone, and this run left none');
   const after = assertValidCache('hot', 'after a dead run');
-  assert.is.not(after.ino, before.ino, 'the caches were dropped and made again');
+  assert.is.not(after.mtimeMs, before.mtimeMs, 'the caches were dropped and made again');
   // A live process's marker (a run in progress elsewhere) is left alone.
   writeFileSync(join(cacheDir, `running-${process.pid}`), '', { mode: 0o600 });
   assert.is((await warmExport()).stdout, reference);
   assert.is(inspect('hot').ino, after.ino, 'a live marker drops nothing');
+  assert.is(inspect('hot').mtimeMs, after.mtimeMs, 'a live marker drops nothing');
   rmSync(join(cacheDir, `running-${process.pid}`));
 });
 
@@ -219,12 +222,13 @@ test('V8 bytes flipped inside a valid cache: at most one run dies of it, the nex
 test('hot cache readable by group/others (0644, 0606): ignored, answer unchanged, replaced by a 0600 file', async () => {
   const file = join(cacheDir, cacheName('hot'));
   for (const mode of [0o644, 0o606]) {
+    utimesSync(file, 1e6, 1e6);
     const before = inspect('hot');
     chmodSync(file, mode);
     const r = await warmExport();
     assert.is(r.stdout, reference, mode.toString(8));
     const after = assertValidCache('hot', `after chmod ${mode.toString(8)}`);
-    assert.is.not(after.ino, before.ino, `${mode.toString(8)}: a new file, not the old one`);
+    assert.is.not(after.mtimeMs, before.mtimeMs, `${mode.toString(8)}: a new file, not the old one`);
   }
 });
 
