@@ -3,7 +3,9 @@
 // plain line `N passed, N failed` that CI reads.
 import { spawn, spawnSync } from 'node:child_process';
 import { globSync } from 'tinyglobby';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { census } from './process-census.ts';
 
@@ -41,11 +43,14 @@ const LEFTOVER_GRACE_MS = 3000;
 
 function runFile(file: string): Promise<Result> {
   const procs = census(file);
+  // A private TMPDIR per file (short: unix socket paths under it must stay under 108 bytes): what
+  // is left in it when the file ends is a temporary directory a test did not remove.
+  const tmp = mkdtempSync(join(tmpdir(), 'aat-'));
   return new Promise<Result>((resolve) => {
     const [cmd, argv] = procs.wrap(process.execPath, [file]);
     const child = spawn(cmd, argv, {
       cwd: root,
-      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ATMOS_AUTH_TEST: '1', ...procs.env },
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ATMOS_AUTH_TEST: '1', TMPDIR: tmp, ...procs.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -63,12 +68,18 @@ function runFile(file: string): Promise<Result> {
       if (total === 0 && code === 0) { bad = 1; out += '\n(no tests ran)\n'; }
       resolve({ file, out, passed: ok, failed: bad });
     });
-  }).then(async (r) => {
+  }).then(async (result) => {
+    let r = result;
     const left = await procs.survivors(LEFTOVER_GRACE_MS);
     procs.close();
-    if (!left.length) return r;
-    const list = left.map((p) => `      pid ${p.pid}: ${p.args}`).join('\n');
-    return { ...r, failed: r.failed + 1, out: `${r.out}\n(left ${left.length} process(es) running after its tests ended, found by ${procs.method}; killed now)\n${list}\n` };
+    const files = readdirSync(tmp);
+    rmSync(tmp, { recursive: true, force: true });
+    if (left.length) {
+      const list = left.map((p) => `      pid ${p.pid}: ${p.args}`).join('\n');
+      r = { ...r, failed: r.failed + 1, out: `${r.out}\n(left ${left.length} process(es) running after its tests ended, found by ${procs.method}; killed now)\n${list}\n` };
+    }
+    if (files.length) r = { ...r, failed: r.failed + 1, out: `${r.out}\n(left ${files.length} temporary file(s) behind: ${files.slice(0, 8).join(', ')}${files.length > 8 ? ', ...' : ''}; removed now)\n` };
+    return r;
   });
 }
 

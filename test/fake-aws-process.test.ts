@@ -3,8 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from './helpers/tmp.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SSOClient, GetRoleCredentialsCommand, TooManyRequestsException, UnauthorizedException } from '@aws-sdk/client-sso';
@@ -15,7 +15,7 @@ import { rejection } from './helpers/rejection.ts';
 
 const mainTs = fileURLToPath(new URL('./fake-aws/main.ts', import.meta.url));
 const PLAT_DEV = '200000000001';
-const tmp = mkdtempSync(join(tmpdir(), 'fake-aws-proc-'));
+const tmp = tempDir('fake-aws-proc-');
 
 let child: ChildProcess;
 let url = '';
@@ -35,7 +35,7 @@ const sso = () => new SSOClient({ region: 'us-east-1', endpoint: url, maxAttempt
 test.before(async () => {
   const scenario = join(tmp, 'scenario.yaml');
   writeFileSync(scenario, ['# a YAML scenario', 'pageSize: 4', 'roleCredentialsTtl: 1800', 'loginAs: alice', ''].join('\n'));
-  const home = mkdtempSync(join(tmpdir(), 'fake-aws-home-'));
+  const home = tempDir('fake-aws-home-');
   Object.assign(process.env, { HOME: home, AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'), AWS_EC2_METADATA_DISABLED: 'true' });
   child = spawn(process.execPath, [mainTs, '--scenario', scenario, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   exited = new Promise((r) => child.on('exit', (code) => r(code)));

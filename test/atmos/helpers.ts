@@ -1,7 +1,7 @@
 // Shared by the Atmos tests: temporary repositories and running the built CLI.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { tempDir as makeTemp } from '../helpers/tmp.ts';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,9 +9,9 @@ export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const cliPath = join(projectRoot, 'dist', 'atmos-auth.mjs');
 export const acme = join(projectRoot, 'examples', 'acme');
 
-/** A fresh temporary directory (realpath). */
+/** A fresh temporary directory (realpath), removed when the process exits. */
 export function tempDir(prefix = 'atmos-auth-test-'): string {
-  return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  return realpathSync(makeTemp(prefix));
 }
 
 /** Writes `files` (path -> content) under a new temp dir and returns it. */

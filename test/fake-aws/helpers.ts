@@ -1,8 +1,7 @@
 // Test helpers around the emulator, with the real SDK clients: a quick SSO login (authorization code
 // + PKCE, the browser step done with fetch), and a process environment that never touches ~/.aws.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../helpers/tmp.ts';
 import { join } from 'node:path';
 import type { FakeAws } from './server.ts';
 
@@ -17,7 +16,7 @@ export interface SsoLogin {
 
 /** Points this process at the emulator and at an empty temporary HOME; returns that HOME. */
 export function isolate(fake: FakeAws): string {
-  const home = mkdtempSync(join(tmpdir(), 'fake-aws-home-'));
+  const home = tempDir('fake-aws-home-');
   Object.assign(process.env, fake.env, {
     HOME: home,
     AWS_CONFIG_FILE: join(home, '.aws', 'config'),

@@ -3,8 +3,8 @@
  * fake `atmos-auth` that counts its starts, and a tmux driver for interactive sessions.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tempDir as makeTemp } from './tmp.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bash as posixFormat } from '../../src/shell/formats/posix.ts';
@@ -17,9 +17,9 @@ export const fakeBin = join(root, 'test/shell/fixtures/fake-atmos-auth.sh');
 export const cliPath = join(root, 'dist/atmos-auth.mjs');
 export const shells: HookShell[] = ['zsh', 'bash', 'fish'];
 
-/** A fresh temporary directory. */
+/** A fresh temporary directory, removed when the process exits. */
 export function tempDir(prefix = 'atmos-auth-shell-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return makeTemp(prefix);
 }
 
 /** Writes `atmos-auth hook <shell>` (rendered from source, running `cmd`) to a file; returns its path. */

@@ -3,13 +3,13 @@
 // until the rename.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.ts';
 import { join } from 'node:path';
 import { readPrivateFile, writePrivateFileSync } from '../../src/util/secure-file.ts';
 
 test('writes 0600 in a 0700 directory even with umask 000, and reads back', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'atmos-auth-sf-'));
+  const dir = tempDir('atmos-auth-sf-');
   const old = process.umask(0o000);
   try {
     const f = join(dir, 'sub', 'entry.json');
@@ -25,7 +25,7 @@ test('writes 0600 in a 0700 directory even with umask 000, and reads back', () =
 });
 
 test('a symlink planted at the target is replaced, its target never written', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'atmos-auth-sf-'));
+  const dir = tempDir('atmos-auth-sf-');
   const victim = join(dir, 'victim.txt');
   writeFileSync(victim, 'precious');
   const sub = join(dir, 'cache');
