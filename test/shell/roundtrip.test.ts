@@ -81,9 +81,8 @@ const value = fc.oneof(
 interface Tally { ok: number; refused: number }
 /** A failure names the seed; no shrinking (each try would start real shells): the message names the value. */
 function check(property: fc.IProperty<[string[]]>, tally: Tally): void {
-  const t0 = Date.now();
   const r = fc.check(property, { seed: SEED, numRuns: RUNS, endOnFailure: true });
-  if (process.env.ATMOS_AUTH_FUZZ_TIME) console.error(`${Date.now() - t0} ms: ${tally.ok} written, ${tally.refused} refused`);
+  if (process.env.ATMOS_AUTH_FUZZ_VERBOSE) console.error(`${tally.ok} written, ${tally.refused} refused`);
   // fast-check's own report would print the whole batch (megabytes): the error names the value.
   if (r.failed) assert.unreachable(`seed ${SEED}, path ${r.counterexamplePath}: ${r.errorInstance instanceof Error ? r.errorInstance.message : String(r.errorInstance)}`);
 }
@@ -129,6 +128,10 @@ function split(format: string, vals: string[], refuses: (v: string) => boolean, 
       tally.ok++;
     }
   });
+  if (ok.length < vals.length) {
+    // One refused value refuses the whole change: nothing is half written.
+    assert.throws(() => getFormat(format).render(changeOf(vals)), (e: unknown) => e instanceof AtmosAuthError, `${format}: the batch is refused`);
+  }
   return ok;
 }
 
