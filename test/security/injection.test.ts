@@ -2,8 +2,10 @@
 // (in a directory whose name holds quotes, spaces, $() and backticks) whose identity names, stack
 // vars (tenant, stage -> stack name; region) and profile directory names are random hostile strings
 // from a seeded generator. Each case goes through the built CLI's `export` in bash, zsh, fish,
-// dotenv, json and github formats, read back by the real shells and parsers, and through the hook
-// scripts themselves in real shells: values come back byte-exact and nothing runs (no canary).
+// dotenv, json and github formats, read back by the real shells and parsers (dotenv: python-dotenv
+// and node --env-file), and through the hook scripts themselves in real shells: values come back
+// byte-exact, or (dotenv's and github's documented limits) are refused naming the variable with
+// nothing written, and nothing runs (no canary). Needs (Debian): bash zsh fish python3-dotenv.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -187,6 +189,7 @@ for (let i = 0; i < CASES; i++) {
 const plainRepo = join(sb.dir, 'plain', 'atmos');
 const tick = { tenant: `ue2\`touch ${canary}\``, stage: `dev$(touch ${canary})`, dir: join(plainRepo, 'stacks', 'tick') };
 const newline = { tenant: 'ue2', stage: 'dev\nexport AWS_PROFILE=evil', dir: join(plainRepo, 'stacks', 'newline') };
+const trailingCr = { tenant: 'ue2', stage: 'dev\r', dir: join(plainRepo, 'stacks', 'cr') };
 mkdirSync(plainRepo, { recursive: true });
 writeFileSync(join(plainRepo, 'atmos.yaml'), JSON.stringify({
   base_path: '.',
@@ -196,7 +199,7 @@ writeFileSync(join(plainRepo, 'atmos.yaml'), JSON.stringify({
     identities: { 'plat-dev/terraform': { kind: 'aws/permission-set', via: { provider: 'acme-sso' }, principal: { name: 'TerraformApplyAccess', account: { name: 'plat-dev' } } } },
   },
 }, null, 2));
-for (const c of [tick, newline]) {
+for (const c of [tick, newline, trailingCr]) {
   mkdirSync(c.dir, { recursive: true });
   writeFileSync(join(c.dir, 'stack.yaml'), JSON.stringify({
     vars: { tenant: c.tenant, environment: 'ue2', stage: c.stage, region: 'us-east-2' },
@@ -204,10 +207,10 @@ for (const c of [tick, newline]) {
   }, null, 2));
 }
 const noProfile = { ATMOS_PROFILE: '' };
+const allowPlain = await cli(sb, ['allow', plainRepo], { cwd: sb.home });
+if (allowPlain.code !== 0) throw new Error(`atmos-auth allow ${plainRepo}: ${allowPlain.stderr}`);
 
 test('dotenv end to end: a stack name with backticks and $() from YAML is data; `set -a; .` in bash runs nothing', async () => {
-  const a = await cli(sb, ['allow', plainRepo], { cwd: sb.home });
-  assert.is(a.code, 0, a.stderr);
   const d = await cli(sb, ['export', '--format', 'dotenv'], { cwd: tick.dir, env: noProfile });
   assert.is(d.code, 0, d.stderr);
   const stack = `${tick.tenant}-ue2-${tick.stage}`;
@@ -232,6 +235,16 @@ test('dotenv end to end: a stack name with a newline is refused (exit 1, stdout 
   assert.is(b.code, 0, b.stderr);
   assert.equal(evalIn('bash', b.stdout).slice(3, 4), ['ue2-ue2-dev\nexport AWS_PROFILE=evil']);
   nothingRan();
+});
+
+test('github end to end: a stack name ending in CR is refused; stdout and $GITHUB_ENV stay as they were', async () => {
+  const ghFile = join(sb.dir, 'github-env-cr');
+  writeFileSync(ghFile, 'EARLIER=1\n');
+  const g = await cli(sb, ['export', '--format', 'github'], { cwd: trailingCr.dir, env: { ...noProfile, GITHUB_ENV: ghFile } });
+  assert.is(g.code, 1, g.stderr);
+  assert.is(g.stdout, '', 'not even the masks');
+  assert.match(g.stderr, /^atmos-auth: ATMOS_AUTH_STACK: value ends with a carriage return/);
+  assert.is(readFileSync(ghFile, 'utf8'), 'EARLIER=1\n');
 });
 
 /** A shell -c run, asynchronously (the emulator lives in this process). */
