@@ -1,7 +1,10 @@
 /**
  * Environment changes rendered as text for one consumer. One file per output format behind one
  * small interface, as direnv does it; `render` output is complete and safe to eval: every value is
- * data, never code, whatever it contains (quotes, $(), backticks, newlines, non-ASCII).
+ * data, never code, whatever it contains (quotes, $(), backticks, newlines, non-ASCII), and reads
+ * back byte for byte. A value a format cannot carry exactly (NUL or a lone surrogate in any format;
+ * dotenv and github have limits of their own, see their modules) makes `render` throw, naming the
+ * variable: nothing is printed rather than something that means another value.
  */
 import { UsageError } from '../errors.ts';
 import { bash } from './formats/posix.ts';
@@ -19,7 +22,7 @@ export interface EnvChange {
 /** One output format. */
 export interface ShellFormat {
   readonly name: string;
-  /** Text that applies `change`; '' when there is nothing to do. */
+  /** Text that applies `change`; '' when there is nothing to do. Throws an AtmosAuthError naming the variable for a value it cannot carry. */
   render(change: EnvChange): string;
 }
 
@@ -45,4 +48,4 @@ export function getFormat(name: string): ShellFormat {
 
 // Lives in its own module so that formats/*.ts need not import this file (an import cycle that broke
 // whoever imported a format module first).
-export { assertVarName } from './var-name.ts';
+export { assertEnvValue, assertVarName } from './var-name.ts';

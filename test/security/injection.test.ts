@@ -2,8 +2,10 @@
 // (in a directory whose name holds quotes, spaces, $() and backticks) whose identity names, stack
 // vars (tenant, stage -> stack name; region) and profile directory names are random hostile strings
 // from a seeded generator. Each case goes through the built CLI's `export` in bash, zsh, fish,
-// dotenv, json and github formats, read back by the real shells and parsers, and through the hook
-// scripts themselves in real shells: values come back byte-exact and nothing runs (no canary).
+// dotenv, json and github formats, read back by the real shells and parsers (dotenv: python-dotenv
+// and node --env-file), and through the hook scripts themselves in real shells: values come back
+// byte-exact, or (dotenv's and github's documented limits) are refused naming the variable with
+// nothing written, and nothing runs (no canary). Needs (Debian): bash zsh fish python3-dotenv.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,6 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFi
 import { join } from 'node:path';
 import { startFakeAws } from '../fake-aws/server.ts';
 import { CLI, cli, sandbox } from '../e2e/helpers.ts';
+import { readGithubEnv } from '../helpers/github-env.ts';
 import { have, hookFile } from '../helpers/shells.ts';
 import { getFormat } from '../../src/shell/format.ts';
 import type { HookShell } from '../../src/shell/scripts.ts';
@@ -114,29 +117,23 @@ function evalIn(shell: 'bash' | 'zsh' | 'fish', text: string): string[] {
   return res.stdout.split('\0').slice(0, -1);
 }
 
-function parseDotenv(text: string): Record<string, string> {
-  const got: Record<string, string> = {};
-  for (const line of text.split('\n').filter(Boolean)) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"$/.exec(line);
-    assert.ok(m, `one line per variable: ${JSON.stringify(line)}`);
-    got[m[1]!] = m[2]!.replace(/\\(.)/g, (_, ch: string) => (ch === 'n' ? '\n' : ch === 'r' ? '\r' : ch));
-  }
-  return got;
-}
+/** The dotenv dialect's refusals (README, src/shell/formats/dotenv.ts), restated. */
+const dotenvRefuses = (v: string) => /[\0\n\r]/.test(v) || /\p{Cs}/u.test(v) || v.includes('${') || v.includes('\\\\')
+  || v.endsWith('\\') || (v.includes("'") && /["$`\\]/.test(v));
 
-function parseGithubEnv(text: string): Record<string, string> {
-  const lines = text.split('\n');
-  const got: Record<string, string> = {};
-  for (let i = 0; i < lines.length - 1;) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)<<(.+)$/.exec(lines[i]!);
-    assert.ok(m, `heredoc header: ${JSON.stringify(lines[i])}`);
-    const body: string[] = [];
-    i++;
-    while (lines[i] !== m[2]) { assert.ok(i < lines.length, 'unterminated block'); body.push(lines[i++]!); }
-    i++;
-    got[m[1]!] = body.join('\n');
-  }
-  return got;
+/** dotenv text as python-dotenv (Debian's python3-dotenv) and `node --env-file` read it; they must agree. */
+function readDotenv(text: string): Record<string, string> {
+  const file = join(sb.dir, 'out.env');
+  writeFileSync(file, text);
+  const py = spawnSync('/usr/bin/python3', ['-c', 'import dotenv, json, sys; print(json.dumps(dotenv.dotenv_values(sys.argv[1])))', file], { cwd: canaryDir, encoding: 'utf8' });
+  assert.is(py.status, 0, `python-dotenv is required (apt-get install python3-dotenv): ${py.stderr}`);
+  assert.is(py.stderr, '');
+  const fromPython = JSON.parse(py.stdout) as Record<string, string>;
+  const nd = spawnSync(process.execPath, [`--env-file=${file}`, '-e', `process.stdout.write(JSON.stringify(Object.fromEntries(${JSON.stringify(VARS)}.map((k) => [k, process.env[k]]))))`], { cwd: canaryDir, encoding: 'utf8', env: { PATH: process.env.PATH } });
+  assert.is(nd.status, 0, nd.stderr);
+  const fromNode = JSON.parse(nd.stdout) as Record<string, string>;
+  assert.equal(VARS.map((v) => fromNode[v]), VARS.map((v) => fromPython[v]), 'node and python-dotenv read the same values');
+  return fromPython;
 }
 
 test('allow pins the hostile repository (names shown escaped, on one line each)', async () => {
@@ -160,21 +157,95 @@ for (let i = 0; i < CASES; i++) {
     assert.is(j.code, 0, j.stderr);
     const parsed = JSON.parse(j.stdout) as Record<string, string>;
     assert.equal(VARS.map((v) => parsed[v]), expected(c), `json: ${show(c)}`);
+    // dotenv: read back exactly, or (a value the dialect cannot carry: this repository's own path
+    // holds ' " and $) refused, naming one such variable, with nothing on stdout.
     const d = await cli(sb, ['export', '--format', 'dotenv'], { cwd: c.dir, env });
-    assert.is(d.code, 0, d.stderr);
-    const de = parseDotenv(d.stdout);
-    assert.equal(VARS.map((v) => de[v]), expected(c), `dotenv: ${show(c)}`);
+    const refusedVars = VARS.filter((v, k) => dotenvRefuses(expected(c)[k]!));
+    if (refusedVars.length) {
+      assert.is.not(d.code, 0, `dotenv: ${show(c)}`);
+      assert.is(d.stdout, '', 'nothing on stdout');
+      const named = /^atmos-auth: ([A-Z_]+): value contains /.exec(d.stderr);
+      assert.ok(named && refusedVars.includes(named[1]!), `the error names a refused variable (${refusedVars.join(', ')}): ${d.stderr}`);
+    } else {
+      assert.is(d.code, 0, d.stderr);
+      const de = readDotenv(d.stdout);
+      assert.equal(VARS.map((v) => de[v]), expected(c), `dotenv: ${show(c)}`);
+    }
     const ghFile = join(sb.dir, `github-env-${i}`);
     writeFileSync(ghFile, '');
     const g = await cli(sb, ['export', '--format', 'github'], { cwd: c.dir, env: { ...env, GITHUB_ENV: ghFile } });
     assert.is(g.code, 0, g.stderr);
     assert.ok(g.stdout.split('\n').filter(Boolean).every((l) => l.startsWith('::add-mask::')), 'stdout holds only mask commands');
     assert.is(g.stdout.split('\n').filter(Boolean).length, 3, 'one mask per secret');
-    const gh = parseGithubEnv(readFileSync(ghFile, 'utf8'));
+    const gh = readGithubEnv(readFileSync(ghFile, 'utf8'), false);
     assert.equal(VARS.map((v) => gh[v]), expected(c), `github: ${show(c)}`);
     nothingRan();
   });
 }
+
+// Issue 11's case end to end, in a repository at a plain path: a stack name from YAML with
+// backticks and $() is data in dotenv (written; `set -a; .` in bash runs nothing), and one with a
+// newline is refused (exit 1, stdout empty, the error names ATMOS_AUTH_STACK) while bash carries it.
+const plainRepo = join(sb.dir, 'plain', 'atmos');
+const tick = { tenant: `ue2\`touch ${canary}\``, stage: `dev$(touch ${canary})`, dir: join(plainRepo, 'stacks', 'tick') };
+const newline = { tenant: 'ue2', stage: 'dev\nexport AWS_PROFILE=evil', dir: join(plainRepo, 'stacks', 'newline') };
+const trailingCr = { tenant: 'ue2', stage: 'dev\r', dir: join(plainRepo, 'stacks', 'cr') };
+mkdirSync(plainRepo, { recursive: true });
+writeFileSync(join(plainRepo, 'atmos.yaml'), JSON.stringify({
+  base_path: '.',
+  stacks: { base_path: 'stacks', included_paths: ['**/*'], name_template: '{{ .vars.tenant }}-{{ .vars.environment }}-{{ .vars.stage }}' },
+  auth: {
+    providers: { 'acme-sso': { kind: 'aws/iam-identity-center', start_url: 'https://acme.awsapps.com/start/', region: 'us-east-1' } },
+    identities: { 'plat-dev/terraform': { kind: 'aws/permission-set', via: { provider: 'acme-sso' }, principal: { name: 'TerraformApplyAccess', account: { name: 'plat-dev' } } } },
+  },
+}, null, 2));
+for (const c of [tick, newline, trailingCr]) {
+  mkdirSync(c.dir, { recursive: true });
+  writeFileSync(join(c.dir, 'stack.yaml'), JSON.stringify({
+    vars: { tenant: c.tenant, environment: 'ue2', stage: c.stage, region: 'us-east-2' },
+    auth: { identities: { 'plat-dev/terraform': { default: true } } },
+  }, null, 2));
+}
+const noProfile = { ATMOS_PROFILE: '' };
+const allowPlain = await cli(sb, ['allow', plainRepo], { cwd: sb.home });
+if (allowPlain.code !== 0) throw new Error(`atmos-auth allow ${plainRepo}: ${allowPlain.stderr}`);
+
+test('dotenv end to end: a stack name with backticks and $() from YAML is data; `set -a; .` in bash runs nothing', async () => {
+  const d = await cli(sb, ['export', '--format', 'dotenv'], { cwd: tick.dir, env: noProfile });
+  assert.is(d.code, 0, d.stderr);
+  const stack = `${tick.tenant}-ue2-${tick.stage}`;
+  assert.ok(d.stdout.includes(`ATMOS_AUTH_STACK='${stack}'\n`), d.stdout);
+  const file = join(sb.dir, 'tick.env');
+  writeFileSync(file, d.stdout);
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', `set -a; . '${file}' || exit 9; printf '%s\\0' "$ATMOS_AUTH_STACK" "$ATMOS_AUTH_IDENTITY"`], { cwd: canaryDir, encoding: 'utf8', env: { PATH: process.env.PATH, LC_ALL: 'C.UTF-8' } });
+  assert.is(r.stderr, '');
+  assert.equal(r.stdout.split('\0').slice(0, -1), [stack, 'plat-dev/terraform']);
+  assert.is(readDotenv(d.stdout).ATMOS_AUTH_STACK, stack, 'python-dotenv and node read it alike');
+  nothingRan();
+});
+
+test('dotenv end to end: a stack name with a newline is refused (exit 1, stdout empty, the variable named); bash carries it', async () => {
+  const d = await cli(sb, ['export', '--format', 'dotenv'], { cwd: newline.dir, env: noProfile });
+  assert.is(d.code, 1, d.stderr);
+  assert.is(d.stdout, '', 'nothing on stdout');
+  assert.match(d.stderr, /^atmos-auth: ATMOS_AUTH_STACK: value contains a newline, which dotenv readers disagree on/);
+  assert.match(d.stderr, /use --format json or bash/);
+  assert.not.ok(d.stderr.includes('AWS_PROFILE=evil'), 'the value is not shown');
+  const b = await cli(sb, ['export', '--format', 'bash'], { cwd: newline.dir, env: noProfile });
+  assert.is(b.code, 0, b.stderr);
+  assert.equal(evalIn('bash', b.stdout).slice(3, 4), ['ue2-ue2-dev\nexport AWS_PROFILE=evil']);
+  nothingRan();
+});
+
+test('github end to end: a stack name ending in CR is refused; stdout and $GITHUB_ENV stay as they were', async () => {
+  const ghFile = join(sb.dir, 'github-env-cr');
+  writeFileSync(ghFile, 'EARLIER=1\n');
+  const g = await cli(sb, ['export', '--format', 'github'], { cwd: trailingCr.dir, env: { ...noProfile, GITHUB_ENV: ghFile } });
+  assert.is(g.code, 1, g.stderr);
+  assert.is(g.stdout, '', 'not even the masks');
+  assert.match(g.stderr, /^atmos-auth: ATMOS_AUTH_STACK: value ends with a carriage return/);
+  assert.is(readFileSync(ghFile, 'utf8'), 'EARLIER=1\n');
+});
 
 /** A shell -c run, asynchronously (the emulator lives in this process). */
 function shellAsync(shell: HookShell, script: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {

@@ -1,6 +1,11 @@
-/** fish: `set -gx NAME 'value'`; inside fish single quotes only `\` and `'` need a backslash. */
+/**
+ * fish: `set -gx NAME 'value'`. Inside fish single quotes only `\` and `'` are special (each gets a
+ * backslash); everything else is literal, newlines, CR, control and private-use characters too, in
+ * a UTF-8 locale and in C (test/shell/roundtrip.test.ts). NUL and lone surrogates are refused
+ * (var-name.ts).
+ */
 import type { ShellFormat } from '../format.ts';
-import { assertVarName } from '../var-name.ts';
+import { assertEnvValue, assertVarName } from '../var-name.ts';
 
 /** Quotes any string as one fish word that expands to exactly that string. */
 export function fishQuote(value: string): string {
@@ -13,6 +18,7 @@ export const fish: ShellFormat = {
     const lines: string[] = [];
     for (const [k, v] of Object.entries(change.set)) {
       assertVarName(k);
+      assertEnvValue(k, v);
       lines.push(`set -gx ${k} ${fishQuote(v)};`);
     }
     for (const k of change.unset) {
