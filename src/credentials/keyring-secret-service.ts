@@ -51,8 +51,13 @@ type Secret = [string, Buffer, Buffer, string];
 
 class Connection {
   readonly bus: MessageBus;
-  constructor(bus: MessageBus) {
+  /** Moves the operation's deadline to `ms` from now (a prompt waits for a person, not the daemon). */
+  readonly extend: (ms: number) => void;
+  readonly opts: SecretServiceOptions;
+  constructor(bus: MessageBus, opts: SecretServiceOptions, extend: (ms: number) => void) {
     this.bus = bus;
+    this.opts = opts;
+    this.extend = extend;
   }
 
   async call(path: string, iface: string, member: string, signature = '', body: unknown[] = []): Promise<unknown[]> {
@@ -105,8 +110,12 @@ class Connection {
       };
       this.bus.on('message', onMessage);
     });
+    // The desktop's dialog waits for a person: promptMs, then the usual deadline again.
+    this.extend(Math.max(this.opts.promptMs ?? 0, this.opts.timeoutMs));
     await this.call(path, PROMPT, 'Prompt', 's', ['']);
-    return done;
+    const dismissed = await done;
+    this.extend(this.opts.timeoutMs);
+    return dismissed;
   }
 
   async search(collection: string, attributes: Record<string, string>): Promise<string[]> {
@@ -137,31 +146,45 @@ async function withConnection<T>(opts: SecretServiceOptions, what: string, fn: (
   if (!address) throw new KeychainUnavailableError('no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service');
   let bus: MessageBus | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const deadline = (ms: number): Promise<never> =>
-    new Promise((_, reject) => {
-      clearTimeout(timer);
-      timer = setTimeout(() => reject(new KeychainUnavailableError(`the Secret Service did not answer within ${ms} ms (${what})`)), ms);
-    });
+  let expire: (err: Error) => void = () => undefined;
+  const deadline = new Promise<never>((_, reject) => (expire = reject));
+  const extend = (ms: number): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => expire(new KeychainUnavailableError(`the Secret Service did not answer within ${ms} ms (${what})`)), ms);
+  };
   try {
+    extend(opts.timeoutMs);
     bus = sessionBus({ busAddress: address });
     // A broken socket surfaces as an 'error' event; without a listener it would end the process.
     const failed = new Promise<never>((_, reject) => {
       (bus as unknown as NodeJS.EventEmitter).on('error', (err: Error) => reject(new KeychainUnavailableError(`the D-Bus session bus failed: ${err.message}`, { cause: err })));
     });
-    const c = new Connection(bus);
-    const run = fn(c);
-    const limit = opts.allowPrompt && opts.promptMs ? Math.max(opts.promptMs, opts.timeoutMs) : opts.timeoutMs;
-    return await Promise.race([run, failed, deadline(limit)]);
+    return await Promise.race([fn(new Connection(bus, opts, extend)), failed, deadline]);
   } catch (err) {
     if (err instanceof AtmosAuthError) throw err;
-    const e = err as { type?: string; message?: string };
-    // org.freedesktop.DBus.Error.ServiceUnknown / NameHasNoOwner: a bus without a keychain.
-    throw new KeychainUnavailableError(`the Secret Service is not reachable: ${e.type ? `${e.type}: ` : ''}${e.message ?? String(err)}`, { cause: err });
+    const e = err as { type?: string; text?: string; message?: string };
+    const why = `${e.type ? `${e.type}: ` : ''}${e.text ?? e.message ?? String(err)}`;
+    // Nobody owns org.freedesktop.secrets on this bus (or the bus itself gave up): no keychain.
+    if (!e.type || UNREACHABLE.has(e.type) || e.type.startsWith('org.freedesktop.DBus.Error.Spawn')) throw new KeychainUnavailableError(`the Secret Service is not reachable: ${why}`, { cause: err });
+    // The keychain is there and refused: not a reason to use another store.
+    throw new AtmosAuthError(`the keychain refused to ${what}: ${why}`, { cause: err, hint: 'check the desktop keyring (seahorse, secret-tool), or set ATMOS_KEYRING_TYPE=file to keep the keys in a file' });
   } finally {
     clearTimeout(timer);
     closeBus(bus);
   }
 }
+
+/** D-Bus errors that mean "no Secret Service here", as opposed to one that answered no. */
+const UNREACHABLE = new Set([
+  'org.freedesktop.DBus.Error.ServiceUnknown',
+  'org.freedesktop.DBus.Error.NameHasNoOwner',
+  'org.freedesktop.DBus.Error.NoReply',
+  'org.freedesktop.DBus.Error.Disconnected',
+  'org.freedesktop.DBus.Error.TimedOut',
+  'org.freedesktop.DBus.Error.NoServer',
+  'org.freedesktop.DBus.Error.AccessDenied',
+  'org.freedesktop.DBus.Error.AuthFailed',
+]);
 
 /** The secret of the item with attributes {service, username}, or null when there is none (go-keyring Get). */
 export async function secretServiceGet(service: string, username: string, opts: SecretServiceOptions): Promise<string | null> {

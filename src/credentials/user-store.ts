@@ -1,12 +1,13 @@
 /**
  * Long-term IAM user keys (identity kind aws/user), entered once with `atmos-auth user configure`
- * and kept on this machine only, never read from the repository. Where Atmos keeps them: the OS
- * keychain (Secret Service), as the item Atmos's own `atmos auth user configure` writes and its
- * aws/user identity reads (keyring.ts has the naming, keyring-secret-service.ts the protocol), so
- * one `configure` serves both tools. Where no keychain is reachable (a container, an SSH session
- * without a Secret Service) or Atmos's keyring type is `file`, atmos-auth's own store: one file
- * per identity, mode 0600 in a 0700 dir under the data dir. Which one is used is in debug output
- * and `atmos-auth status`.
+ * and kept on this machine only, never read from the repository. Where Atmos keeps them, so one
+ * `configure` serves both tools: Atmos's keyring as ATMOS_KEYRING_TYPE / auth.keyring.type pick
+ * it (keyring.ts has the naming and encoding): the OS keychain through the Secret Service
+ * (keyring-secret-service.ts; the default), or Atmos's password-encrypted file keyring
+ * (keyring-file.ts); `memory` shares nothing. Where no keychain is reachable (a container, an SSH
+ * session without a Secret Service), atmos-auth's own store: one file per identity, mode 0600 in a
+ * 0700 dir under the data dir. Which one is used is in debug output and `atmos-auth status`.
+ * The keyring modules are loaded by import() only: none of this is on the hook's warm path.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -15,7 +16,8 @@ import { debug } from '../log.ts';
 import { paths } from '../paths.ts';
 import { readPrivateFile, removePrivateFile, writePrivateFile } from '../util/secure-file.ts';
 import { isTerminal } from '../util/stdio.ts';
-import { decodeAwsEnvelope, encodeAwsEnvelope, KEYRING_ACCOUNT, keyringService, keyringSettings, type KeyringSettings } from './keyring.ts';
+import type { YamlMap } from '../atmos/yaml.ts';
+import { decodeAwsEnvelope, encodeAwsEnvelope, KEYRING_ACCOUNT, keyringService, keyringSettings, type AtmosAwsCredentials, type KeyringSettings } from './keyring.ts';
 
 /** An IAM user's access key pair, and what Atmos keeps beside it in the keychain item. */
 export interface UserKeys {
@@ -68,17 +70,31 @@ function keychainOptions(): { timeoutMs: number; allowPrompt: boolean; promptMs:
   return { timeoutMs: keychainTimeoutMs(), allowPrompt: isTerminal(0) && isTerminal(2), promptMs: 120_000 };
 }
 
-/** The keyring settings of `scope`'s configuration (the merged atmos.yaml with its profiles). */
-async function settingsOf(scope: KeyScope | undefined): Promise<KeyringSettings> {
-  if (!scope?.root) return keyringSettings(null);
+/** The merged atmos.yaml (with its profiles) of `scope`, or null outside a repository. */
+async function configOf(scope: KeyScope | undefined): Promise<YamlMap | null> {
+  if (!scope?.root) return null;
   const { Reader } = await import('../atmos/reader.ts');
   const { discoverConfig } = await import('../atmos/config.ts');
   const { applyProfiles } = await import('../atmos/profiles.ts');
   const reader = new Reader(scope.root, process.env);
   const base = discoverConfig(reader);
   const root = base.root ?? scope.root;
-  const { config } = applyProfiles(reader, base.config, root, scope.profiles.length ? scope.profiles.join(',') : undefined);
-  return keyringSettings(config);
+  return applyProfiles(reader, base.config, root, scope.profiles.length ? scope.profiles.join(',') : undefined).config;
+}
+
+/** The keyring settings (and the configuration they come from) of `scope`. */
+async function settingsOf(scope: KeyScope | undefined): Promise<KeyringSettings & { config: YamlMap | null }> {
+  const config = await configOf(scope);
+  return { ...keyringSettings(config), config };
+}
+
+/** Asks for the file keyring's password at a terminal (no echo); null without one. */
+function passwordAsker(): ((prompt: string) => Promise<string>) | null {
+  if (!(isTerminal(0) && isTerminal(2))) return null;
+  return async (prompt) => {
+    const { promptLine } = await import('./prompt.ts');
+    return (await promptLine(prompt, { stderr: process.stderr, secret: true })).trim();
+  };
 }
 
 function describeItem(service: string): string {
@@ -89,6 +105,44 @@ function settingsNote(s: KeyringSettings): string {
   const realm = s.realm ? `realm ${s.realm} from ${s.realmSource}` : 'no realm';
   const type = s.unknownType ? `unknown keyring type ${JSON.stringify(s.unknownType)} (${s.typeSource}), used as system, as Atmos does` : `keyring type ${s.type} (${s.typeSource})`;
   return `${type}, ${realm}`;
+}
+
+/** One of Atmos's keyrings, as a key -> value store (pkg/keyring/keyring.go:33-47), and how to name it. */
+interface AtmosKeyring {
+  /** Where `key` is, in words. */
+  describe(key: string): string;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  /** Errors meaning "this keyring is not there" (then the file store serves); others are errors. */
+  isUnavailable(err: unknown): boolean;
+}
+
+/** The Atmos keyring `s` names; null for memory (nothing to share). */
+async function atmosKeyring(s: Awaited<ReturnType<typeof settingsOf>>): Promise<AtmosKeyring | null> {
+  if (s.type === 'memory') return null;
+  if (s.type === 'file') {
+    const f = await import('./keyring-file.ts');
+    const place = f.fileKeyringPlace(s.config);
+    let password: string | undefined;
+    const pw = async (): Promise<string> => (password ??= await f.fileKeyringPassword(place, passwordAsker()));
+    return {
+      describe: (key) => `Atmos's file keyring ${f.fileKeyringFile(place, key)} (encrypted with the password in ${place.passwordEnv})`,
+      get: (key) => f.fileKeyringGet(place, key, pw),
+      set: async (key, value) => void (await f.fileKeyringSet(place, key, value, await pw())),
+      delete: async (key) => f.fileKeyringDelete(place, key),
+      isUnavailable: () => false,
+    };
+  }
+  const ss = await import('./keyring-secret-service.ts');
+  const opts = keychainOptions();
+  return {
+    describe: describeItem,
+    get: (key) => ss.secretServiceGet(key, KEYRING_ACCOUNT, opts),
+    set: (key, value) => ss.secretServiceSet(key, KEYRING_ACCOUNT, value, opts),
+    delete: (key) => ss.secretServiceDelete(key, KEYRING_ACCOUNT, opts),
+    isUnavailable: (err) => err instanceof ss.KeychainUnavailableError,
+  };
 }
 
 function readFileStore(identity: string): UserKeys | null {
@@ -106,53 +160,56 @@ function readFileStore(identity: string): UserKeys | null {
   return null;
 }
 
+async function writeFileStore(identity: string, keys: UserKeys): Promise<string> {
+  const file = userKeysPath(identity);
+  await writePrivateFile(file, `${JSON.stringify({ identity, accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey })}\n`);
+  return file;
+}
+
+/** The IAM user keys in an Atmos keyring value; what is wrong with it otherwise (Atmos refuses the same). */
+function keysOfValue(identity: string, where: string, value: string): UserKeys {
+  const fix = { hint: `run: atmos-auth user configure ${identity}` };
+  const d = decodeAwsEnvelope(value);
+  if (!d.ok) throw new AtmosAuthError(`${where}, the keys of ${identity}, is not usable: ${d.why}`, fix);
+  const c = d.credentials;
+  // Atmos refuses it too (pkg/auth/identities/aws/user.go:275-282): session keys cannot mint sessions.
+  if (c.session_token) throw new AtmosAuthError(`${where} holds session credentials, not the IAM user keys of ${identity}`, fix);
+  if (!c.access_key_id || !c.secret_access_key) throw new AtmosAuthError(`${where} lacks the access key or the secret of ${identity} (as Atmos, user.go:364-367: incomplete)`, fix);
+  return {
+    accessKeyId: c.access_key_id,
+    secretAccessKey: c.secret_access_key,
+    ...(c.mfa_arn ? { mfaArn: c.mfa_arn } : {}),
+    ...(c.session_duration ? { sessionDuration: c.session_duration } : {}),
+  };
+}
+
 /**
- * The stored keys of `identity`, or null when none (or unusable: see debug output). The keychain
- * item first; atmos-auth's file store when the keychain has none or cannot be reached. A locked
- * keychain or an unreadable item is an error, not "no keys": as in Atmos
- * (pkg/auth/identities/aws/user.go:345-367), a read failure must not pass for missing keys.
+ * The stored keys of `identity`, or null when none (or unusable: see debug output). Atmos's
+ * keyring first (the keychain, or its file keyring when so configured); atmos-auth's file store
+ * when that has none or no keychain can be reached. A locked keychain or an unreadable item is an
+ * error, not "no keys": as in Atmos (pkg/auth/identities/aws/user.go:345-367), a read failure
+ * must not pass for missing keys.
  */
 export async function readUserKeys(identity: string, scope?: KeyScope): Promise<UserKeys | null> {
   const s = await settingsOf(scope);
-  if (s.type === 'memory') {
+  const kr = await atmosKeyring(s);
+  const key = keyringService(identity, s.realm);
+  if (!kr) {
     // Atmos's memory keyring lives and dies with one atmos process (pkg/keyring/memory.go): nothing to share.
     debug(`user keys of ${identity}: keyring type memory (${s.typeSource}) keeps nothing between processes: none stored`);
     return null;
   }
-  if (s.type === 'system') {
-    const service = keyringService(identity, s.realm);
-    const ss = await import('./keyring-secret-service.ts');
-    try {
-      const value = await ss.secretServiceGet(service, KEYRING_ACCOUNT, keychainOptions());
-      if (value !== null) {
-        const d = decodeAwsEnvelope(value);
-        if (!d.ok) {
-          throw new AtmosAuthError(`the keychain item of ${identity} (service ${service}) is not usable: ${d.why}`, { hint: `run: atmos-auth user configure ${identity}` });
-        }
-        const c = d.credentials;
-        if (c.session_token) {
-          // Atmos refuses it too (user.go:275-282): session keys cannot mint sessions.
-          throw new AtmosAuthError(`the keychain item of ${identity} (service ${service}) holds session credentials, not an IAM user's keys`, { hint: `run: atmos-auth user configure ${identity}` });
-        }
-        if (!c.access_key_id || !c.secret_access_key) {
-          throw new AtmosAuthError(`the keychain item of ${identity} (service ${service}) lacks the access key or the secret (user.go:364-367)`, { hint: `run: atmos-auth user configure ${identity}` });
-        }
-        debug(`user keys of ${identity} from ${describeItem(service)}; ${settingsNote(s)}`);
-        return {
-          accessKeyId: c.access_key_id,
-          secretAccessKey: c.secret_access_key,
-          ...(c.mfa_arn ? { mfaArn: c.mfa_arn } : {}),
-          ...(c.session_duration ? { sessionDuration: c.session_duration } : {}),
-        };
-      }
-      debug(`user keys of ${identity}: no item service=${service} in the keychain; trying the file store (${userKeysPath(identity)})`);
-    } catch (err) {
-      if (!(err instanceof ss.KeychainUnavailableError)) throw err;
-      debug(`user keys of ${identity}: keychain unavailable (${err.message}): using the file store (${userKeysPath(identity)})`);
+  try {
+    const value = await kr.get(key);
+    if (value !== null) {
+      const keys = keysOfValue(identity, kr.describe(key), value);
+      debug(`user keys of ${identity} from ${kr.describe(key)}; ${settingsNote(s)}`);
+      return keys;
     }
-  } else {
-    // Atmos's `file` type is 99designs/keyring's password-encrypted file backend (pkg/keyring/file.go:61-71).
-    debug(`user keys of ${identity}: ${settingsNote(s)}: Atmos's encrypted file keyring is not read by atmos-auth; using its own file store (${userKeysPath(identity)})`);
+    debug(`user keys of ${identity}: not in ${kr.describe(key)}; trying the file store (${userKeysPath(identity)})`);
+  } catch (err) {
+    if (!kr.isUnavailable(err)) throw err;
+    debug(`user keys of ${identity}: keychain unavailable (${(err as Error).message}): using the file store (${userKeysPath(identity)})`);
   }
   const keys = readFileStore(identity);
   if (keys) debug(`user keys of ${identity} from the file store ${userKeysPath(identity)}`);
@@ -160,62 +217,63 @@ export async function readUserKeys(identity: string, scope?: KeyScope): Promise<
 }
 
 /**
- * Stores the keys of `identity`: in the keychain when one is reachable (and then the file copy,
- * if any, is removed: one place), else in the file store (atomically, 0600). The item keeps the
- * mfa_arn and session_duration an earlier Atmos configure put there. Returns where.
+ * Stores the keys of `identity` in Atmos's keyring (the keychain, or Atmos's file keyring when so
+ * configured; then the file-store copy, if any, is removed: one place), else, when no keychain is
+ * reachable, in the file store (atomically, 0600). The item keeps the mfa_arn and
+ * session_duration an earlier Atmos configure put there. Returns where.
  */
 export async function writeUserKeys(identity: string, keys: UserKeys, scope?: KeyScope): Promise<StoredAt> {
   const s = await settingsOf(scope);
-  if (s.type === 'memory') {
+  const kr = await atmosKeyring(s);
+  if (!kr) {
     throw new AtmosAuthError(`keyring type memory (${s.typeSource}) keeps nothing beyond one process: there is nowhere to store the keys of ${identity}`, {
       hint: s.typeSource === 'ATMOS_KEYRING_TYPE' ? 'unset ATMOS_KEYRING_TYPE (or set it to system) and run the command again' : 'set auth.keyring.type to system in atmos.yaml, or ATMOS_KEYRING_TYPE=system',
     });
   }
-  if (s.type === 'system') {
-    const service = keyringService(identity, s.realm);
-    const ss = await import('./keyring-secret-service.ts');
-    const opts = keychainOptions();
-    try {
-      const old = await ss.secretServiceGet(service, KEYRING_ACCOUNT, opts);
-      const d = old === null ? null : decodeAwsEnvelope(old);
-      const previous = d?.ok ? d.credentials : {};
-      const mfa = keys.mfaArn ?? previous.mfa_arn;
-      const duration = keys.sessionDuration ?? previous.session_duration;
-      const value = encodeAwsEnvelope({
-        access_key_id: keys.accessKeyId,
-        secret_access_key: keys.secretAccessKey,
-        ...(mfa ? { mfa_arn: mfa } : {}),
-        ...(duration ? { session_duration: duration } : {}),
-      });
-      await ss.secretServiceSet(service, KEYRING_ACCOUNT, value, opts);
-      if (removePrivateFile(userKeysPath(identity))) debug(`user keys of ${identity}: removed the older copy in the file store`);
-      debug(`stored the keys of ${identity} in ${describeItem(service)}; ${settingsNote(s)}`);
-      return { store: 'keychain', where: describeItem(service), note: settingsNote(s) };
-    } catch (err) {
-      if (!(err instanceof ss.KeychainUnavailableError)) throw err;
-      debug(`keys of ${identity}: keychain unavailable (${err.message}): using the file store`);
-      const file = userKeysPath(identity);
-      await writePrivateFile(file, `${JSON.stringify({ identity, accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey })}\n`);
-      return { store: 'file', where: file, note: `mode 0600; no keychain reachable: ${err.message}` };
+  const key = keyringService(identity, s.realm);
+  try {
+    let previous: AtmosAwsCredentials = {};
+    const old = await kr.get(key).catch((err: unknown) => {
+      if (kr.isUnavailable(err)) throw err;
+      // An item we cannot read (another password, damaged) is replaced, as Atmos's Set would.
+      debug(`keys of ${identity}: the current ${kr.describe(key)} is not readable (${(err as Error).message}): replacing it`);
+      return null;
+    });
+    if (old !== null) {
+      const d = decodeAwsEnvelope(old);
+      if (d.ok) previous = d.credentials;
     }
+    const mfa = keys.mfaArn ?? previous.mfa_arn;
+    const duration = keys.sessionDuration ?? previous.session_duration;
+    const value = encodeAwsEnvelope({
+      access_key_id: keys.accessKeyId,
+      secret_access_key: keys.secretAccessKey,
+      ...(mfa ? { mfa_arn: mfa } : {}),
+      ...(duration ? { session_duration: duration } : {}),
+    });
+    await kr.set(key, value);
+    if (removePrivateFile(userKeysPath(identity))) debug(`user keys of ${identity}: removed the older copy in the file store`);
+    debug(`stored the keys of ${identity} in ${kr.describe(key)}; ${settingsNote(s)}`);
+    return { store: s.type === 'file' ? 'file' : 'keychain', where: kr.describe(key), note: settingsNote(s) };
+  } catch (err) {
+    if (!kr.isUnavailable(err)) throw err;
+    debug(`keys of ${identity}: keychain unavailable (${(err as Error).message}): using the file store`);
+    const file = await writeFileStore(identity, keys);
+    return { store: 'file', where: file, note: `mode 0600; no keychain reachable: ${(err as Error).message}` };
   }
-  const file = userKeysPath(identity);
-  await writePrivateFile(file, `${JSON.stringify({ identity, accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey })}\n`);
-  debug(`stored the keys of ${identity} in the file store ${file}; ${settingsNote(s)}: Atmos's encrypted file keyring is not written by atmos-auth`);
-  return { store: 'file', where: file, note: `mode 0600; ${settingsNote(s)}: atmos-auth's own file store, not Atmos's encrypted file keyring` };
 }
 
-/** Deletes the keys of `identity` from the keychain (when reachable) and the file store; true when there were some. */
+/** Deletes the keys of `identity` from Atmos's keyring (when reachable) and the file store; true when there were some. */
 export async function removeUserKeys(identity: string, scope?: KeyScope): Promise<boolean> {
   const s = await settingsOf(scope);
+  const kr = await atmosKeyring(s);
   let removed = false;
-  if (s.type === 'system') {
-    const ss = await import('./keyring-secret-service.ts');
+  if (kr) {
     try {
-      removed = await ss.secretServiceDelete(keyringService(identity, s.realm), KEYRING_ACCOUNT, keychainOptions());
+      removed = await kr.delete(keyringService(identity, s.realm));
     } catch (err) {
-      if (!(err instanceof ss.KeychainUnavailableError)) throw err;
-      debug(`keys of ${identity}: keychain unavailable (${err.message})`);
+      if (!kr.isUnavailable(err)) throw err;
+      debug(`keys of ${identity}: keychain unavailable (${(err as Error).message})`);
     }
   }
   return removePrivateFile(userKeysPath(identity)) || removed;
@@ -223,10 +281,15 @@ export async function removeUserKeys(identity: string, scope?: KeyScope): Promis
 
 /** Which store aws/user keys of `scope` use now (a probe of the keychain, bounded in time). */
 export async function userStoreInfo(scope?: KeyScope): Promise<StoreInfo> {
-  const settings = await settingsOf(scope);
+  const full = await settingsOf(scope);
+  const { config: _config, ...settings } = full;
   const dir = join(paths.data, 'users');
   if (settings.type === 'memory') return { store: 'none', detail: `none: ${settingsNote(settings)} keeps nothing between processes`, settings };
-  if (settings.type === 'file') return { store: 'file', detail: `file store ${dir} (0600 files): ${settingsNote(settings)}, Atmos's encrypted file keyring is not shared`, settings };
+  if (settings.type === 'file') {
+    const { fileKeyringPlace } = await import('./keyring-file.ts');
+    const place = fileKeyringPlace(full.config);
+    return { store: 'file', detail: `Atmos's file keyring ${place.dir} (encrypted with the password in ${place.passwordEnv}; ${settingsNote(settings)})`, settings };
+  }
   const { secretServiceReachable } = await import('./keyring-secret-service.ts');
   const probe = await secretServiceReachable({ timeoutMs: keychainTimeoutMs() });
   if (probe.ok) return { store: 'keychain', detail: `keychain (Secret Service, collection ${probe.collection}; items atmos_${settings.realm ? `${settings.realm}_` : ''}<identity>, username ${KEYRING_ACCOUNT}; ${settingsNote(settings)})`, settings };

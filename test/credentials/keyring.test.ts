@@ -5,20 +5,24 @@
 //     {service: atmos_[<realm>_]<identity>, username: atmos-auth}, go-keyring's label, and a value
 //     that a reader written from Atmos's Go structs parses;
 //   - an item written the way Atmos writes it is read and used for GetSessionToken (emulator);
-//   - realms (ATMOS_AUTH_REALM, auth.realm, an invalid one), ATMOS_KEYRING_TYPE file and memory;
+//   - realms (ATMOS_AUTH_REALM, auth.realm, an invalid one), ATMOS_KEYRING_TYPE memory, and file:
+//     Atmos's encrypted file keyring, cross-checked with a second implementation in Python
+//     (py/atmos_file_keyring.py, written from 99designs/keyring and jose2go);
 //   - no Secret Service (no bus, a bus nobody answers on): the 0600 file store, within the
 //     deadline; `status` and debug output say which store; a locked keychain is an error, not
 //     "no keys", and never a prompt without a terminal.
-import { readFileSync, existsSync, readdirSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SUPERADMIN } from '../fake-aws/scenario.ts';
 import { startFakeAws } from '../fake-aws/server.ts';
 import { cli, parseExports, ROOT, sandbox } from '../e2e/helpers.ts';
-import { missingKeychainTools, startSecretService, type SecretService } from '../helpers/secret-service.ts';
+import { missingKeychainTools, startBus, startSecretService, type SecretService } from '../helpers/secret-service.ts';
 
 const missing = missingKeychainTools();
 if (missing) {
@@ -247,6 +251,19 @@ async function suite(): Promise<void> {
     assert.is(itemsOf(ss, { service: 'atmos_superadmin' }).length, 1);
   });
 
+  test('a session bus without a Secret Service (ServiceUnknown): the file store', async () => {
+    forget();
+    const bare = await startBus(mkdtempSync(join(ssDir, 'bare-')));
+    try {
+      const r = await cli(sb, ['user', 'configure', 'superadmin'], { env: { DBUS_SESSION_BUS_ADDRESS: bare.address }, input: keysInput });
+      assert.is(r.code, 0, r.stderr);
+      assert.ok(/in (\S+)$/m.exec(r.stdout)?.[1]?.startsWith(usersDir), r.stdout);
+      assert.match(r.stderr, /no keychain reachable: the Secret Service is not reachable: org\.freedesktop\.DBus\.Error\.ServiceUnknown/);
+    } finally {
+      await bare.stop();
+    }
+  });
+
   test('a bus that never answers costs the deadline, then the file store; nothing is left waiting', async () => {
     forget();
     const socket = join(ssDir, 'stalled');
@@ -266,13 +283,56 @@ async function suite(): Promise<void> {
     }
   });
 
-  test('ATMOS_KEYRING_TYPE=file: the file store, keychain untouched; memory: nothing stored, said so', async () => {
+  const py = fileURLToPath(new URL('./py/atmos_file_keyring.py', import.meta.url));
+  const hasCryptography = spawnSync('python3', ['-c', 'import cryptography'], { stdio: 'ignore' }).status === 0;
+  const atmosKeyringDir = join(sb.home, '.local/share/atmos/keyring');
+  const password = 'correct horse battery';
+
+  test('ATMOS_KEYRING_TYPE=file: Atmos\'s encrypted file keyring, read and written as Atmos does; keychain untouched', async () => {
+    assert.ok(hasCryptography, 'the file keyring cross-check needs python3 with cryptography: apt-get install python3-cryptography');
     forget();
-    const file = await cli(sb, ['user', 'configure', 'superadmin'], { env: { ...withBus, ATMOS_KEYRING_TYPE: 'file' }, input: keysInput });
-    assert.is(file.code, 0, file.stderr);
-    assert.ok(/in (\S+)$/m.exec(file.stdout)?.[1]?.startsWith(usersDir));
-    assert.match(file.stderr, /keyring type file \(ATMOS_KEYRING_TYPE\)/);
-    assert.is(itemsOf(ss, { username: 'atmos-auth' }).length, 0);
+    rmSync(atmosKeyringDir, { recursive: true, force: true });
+    const fileEnv = { ...withBus, ATMOS_KEYRING_TYPE: 'file', ATMOS_KEYRING_PASSWORD: password };
+    const noPw = await cli(sb, ['user', 'configure', 'superadmin'], { env: { ...fileEnv, ATMOS_KEYRING_PASSWORD: '' }, input: keysInput });
+    assert.is(noPw.code, 1);
+    assert.match(noPw.stderr, /the Atmos file keyring .*atmos\/keyring needs its password/);
+    assert.match(noPw.stderr, /set ATMOS_KEYRING_PASSWORD/);
+    const r = await cli(sb, ['user', 'configure', 'superadmin'], { env: fileEnv, input: keysInput });
+    assert.is(r.code, 0, r.stderr);
+    const file = join(atmosKeyringDir, 'atmos_superadmin');
+    assert.match(r.stdout, new RegExp(`in Atmos's file keyring ${file.replaceAll('/', '\\/')} `));
+    assert.is(statSync(file).mode & 0o777, 0o600);
+    assert.is(statSync(atmosKeyringDir).mode & 0o777, 0o700);
+    assert.not.ok(readFileSync(file, 'utf8').includes(SUPERADMIN.accessKeyId), 'encrypted');
+    // The second implementation (from 99designs/keyring and jose2go) opens it.
+    const dec = spawnSync('python3', [py, 'decrypt', file], { env: { ...process.env, PW: password }, encoding: 'utf8' });
+    assert.is(dec.status, 0, dec.stderr);
+    const opened = JSON.parse(dec.stdout) as { key: string; data: string; header: string[] };
+    assert.is(opened.key, 'atmos_superadmin');
+    assert.equal(opened.header, ['alg', 'created', 'enc', 'p2c', 'p2s']);
+    assert.is(atmosRead(opened.data).AccessKeyID, SUPERADMIN.accessKeyId);
+    assert.is(itemsOf(ss, { username: 'atmos-auth' }).length, 0, 'keychain untouched');
+    assert.not.ok(existsSync(usersDir) && readdirSync(usersDir).length, 'no file-store copy');
+    const wrong = await cli(sb, ['export'], { cwd: sb.stackDir('core/root'), env: { ...fileEnv, ATMOS_KEYRING_PASSWORD: 'not the password' }, input: `${SUPERADMIN.mfaCode}\n` });
+    assert.is(wrong.code, 1);
+    assert.match(wrong.stderr, /the password does not open this Atmos file keyring entry/);
+
+    // An entry written the way Atmos writes it (by the second implementation) serves GetSessionToken.
+    rmSync(atmosKeyringDir, { recursive: true, force: true });
+    const value = JSON.stringify({ type: 'aws', data: { access_key_id: SUPERADMIN.accessKeyId, secret_access_key: SUPERADMIN.secretAccessKey, mfa_arn: SUPERADMIN.mfaSerial } });
+    const enc = spawnSync('python3', [py, 'encrypt', file, 'atmos_superadmin'], { env: { ...process.env, PW: password }, input: value, encoding: 'utf8' });
+    assert.is(enc.status, 0, enc.stderr);
+    fake.clearLog();
+    const used = await cli(sb, ['export'], { cwd: sb.stackDir('core/root'), env: { ...fileEnv, ATMOS_LOGS_LEVEL: 'debug' }, input: `${SUPERADMIN.mfaCode}\n` });
+    assert.is(used.code, 0, used.stderr);
+    assert.is(fake.count('GetSessionToken'), 1);
+    assert.match(used.stderr, /user keys of superadmin from Atmos's file keyring .*atmos_superadmin/);
+    assert.not.ok(used.stderr.includes(password) || used.stderr.includes(SUPERADMIN.secretAccessKey));
+    const st = await cli(sb, ['status'], { env: fileEnv });
+    assert.match(st.stdout, /^IAM user keys: Atmos's file keyring .*atmos\/keyring \(encrypted with the password in ATMOS_KEYRING_PASSWORD; keyring type file \(ATMOS_KEYRING_TYPE\), no realm\)$/m);
+  });
+
+  test('ATMOS_KEYRING_TYPE=memory: nothing stored, said so', async () => {
     forget();
     const mem = await cli(sb, ['user', 'configure', 'superadmin'], { env: { ...withBus, ATMOS_KEYRING_TYPE: 'memory' }, input: keysInput });
     assert.is(mem.code, 1);
@@ -283,13 +343,16 @@ async function suite(): Promise<void> {
     assert.match(st.stdout, /^IAM user keys: none: keyring type memory/m);
   });
 
-  test('auth.keyring.type in atmos.yaml counts too (ATMOS_KEYRING_TYPE wins)', async () => {
+  test('auth.keyring.type and auth.keyring.spec in atmos.yaml count too (the environment wins)', async () => {
     forget();
-    writeFileSync(atmosYaml, atmosYamlText.replace(/^auth:\n/m, 'auth:\n  keyring:\n    type: file\n'));
+    const dir = join(sb.home, 'atmos-keys');
+    writeFileSync(atmosYaml, atmosYamlText.replace(/^auth:\n/m, `auth:\n  keyring:\n    type: file\n    spec:\n      path: ${dir}/keyring.json\n      password_env: ACME_KEYRING_PW\n`));
     try {
-      const r = await cli(sb, ['user', 'configure', 'superadmin'], { env: withBus, input: keysInput });
+      const r = await cli(sb, ['user', 'configure', 'superadmin'], { env: { ...withBus, ACME_KEYRING_PW: password }, input: keysInput });
       assert.is(r.code, 0, r.stderr);
       assert.match(r.stderr, /keyring type file \(auth\.keyring\.type\)/);
+      // A path with an extension means its directory (Atmos keyring_backends.go:89-93).
+      assert.ok(existsSync(join(dir, 'atmos_superadmin')));
       assert.is(itemsOf(ss, { username: 'atmos-auth' }).length, 0);
       const env = await cli(sb, ['user', 'configure', 'superadmin'], { env: { ...withBus, ATMOS_KEYRING_TYPE: 'system' }, input: keysInput });
       assert.is(env.code, 0, env.stderr);
@@ -306,12 +369,12 @@ async function suite(): Promise<void> {
     const r = await cli(sb, ['export'], { cwd: sb.stackDir('core/root'), env: withBus, input: `${SUPERADMIN.mfaCode}\n` });
     assert.is(r.code, 1);
     assert.is(r.stdout, '');
-    assert.match(r.stderr, /holds session credentials, not an IAM user's keys/);
+    assert.match(r.stderr, /the keychain \(Secret Service item service=atmos_superadmin, username=atmos-auth\) holds session credentials, not the IAM user keys of superadmin/);
     assert.match(r.stderr, /atmos-auth user configure superadmin/);
     assert.is(ss.run('secret-tool', ['store', '--label=x', 'service', 'atmos_superadmin', 'username', 'atmos-auth'], 'not json').code, 0);
     const bad = await cli(sb, ['export'], { cwd: sb.stackDir('core/root'), env: withBus, input: `${SUPERADMIN.mfaCode}\n` });
     assert.is(bad.code, 1);
-    assert.match(bad.stderr, /is not usable: the value is not JSON/);
+    assert.match(bad.stderr, /, the keys of superadmin, is not usable: the value is not JSON/);
   });
 
   test('the keychain library stays off the warm path: dist/hot.js and dist/engine.js hold no D-Bus code', () => {

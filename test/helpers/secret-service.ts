@@ -33,8 +33,19 @@ export interface SecretService {
 
 const exited = (p: ChildProcess): Promise<void> => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', () => r())));
 
-/** Starts it under `dir` (the keyring files go to `home`'s XDG data dir). */
-export async function startSecretService(dir: string, home: string): Promise<SecretService> {
+/** A private session bus alone, no Secret Service on it (an SSH session with a bus and no keyring). */
+export async function startBus(dir: string): Promise<{ address: string; stop(): Promise<void> }> {
+  const { address, bus } = await spawnBus(dir);
+  return {
+    address,
+    stop: async () => {
+      bus.kill('SIGTERM');
+      await exited(bus);
+    },
+  };
+}
+
+async function spawnBus(dir: string): Promise<{ address: string; bus: ChildProcess }> {
   mkdirSync(join(dir, 'run'), { recursive: true, mode: 0o700 });
   const socket = join(dir, 'bus');
   const config = join(dir, 'session.conf');
@@ -65,6 +76,12 @@ export async function startSecretService(dir: string, home: string): Promise<Sec
     bus.stderr!.on('data', (d) => (err += d));
     bus.once('exit', (code) => reject(new Error(`dbus-daemon exited (${code}): ${err}`)));
   });
+  return { address, bus };
+}
+
+/** Starts it under `dir` (the keyring files go to `home`'s XDG data dir). */
+export async function startSecretService(dir: string, home: string): Promise<SecretService> {
+  const { address, bus } = await spawnBus(dir);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
