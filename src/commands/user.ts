@@ -4,6 +4,7 @@
  * in atmos-auth's 0600 file store (src/credentials/user-store.ts decides). Keys are read from the
  * terminal without echo, or one per line from a piped stdin; never argv.
  */
+import { resolve as resolvePath } from 'node:path';
 import type { Resolution } from '../atmos/types.ts';
 import { AtmosAuthError, UsageError } from '../errors.ts';
 import { listCached, removeCached } from '../credentials/cache.ts';
@@ -39,7 +40,9 @@ export async function run(a: UserArgs): Promise<number> {
   if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) throw new AtmosAuthError('that does not look like an AWS access key ID (16+ capital letters and digits, e.g. AKIA...)');
   const secretAccessKey = (await promptLine('AWS secret access key: ', { stderr, secret: true })).trim();
   if (secretAccessKey.length < 16) throw new AtmosAuthError('the secret access key is too short');
-  const at = await writeUserKeys(name, { accessKeyId, secretAccessKey }, scope ?? undefined);
+  // Without a resolution (an identity the configuration does not check), the configuration is
+  // still found from the directory: its realm and keyring type decide where the keys go.
+  const at = await writeUserKeys(name, { accessKeyId, secretAccessKey }, scope ?? { root: null, profiles: [], ...(a.dir ? { dir: resolvePath(a.dir) } : {}) });
   // Sessions minted from the old keys belong to the old keys.
   for (const e of listCached()) {
     if (e.chain.some((h) => h.kind === 'aws/user' && h.name.toLowerCase() === name.toLowerCase())) removeCached(e.key);

@@ -5,6 +5,8 @@
  * `atmos auth user configure` fill the same keychain item and either tool reads the other's.
  * No network; the keychain itself is reached through keyring-secret-service.ts (by import()).
  */
+import { createHash } from 'node:crypto';
+import { resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { getPath } from '../atmos/merge.ts';
 import { isPlainMap, posOf, type YamlMap } from '../atmos/yaml.ts';
@@ -26,14 +28,27 @@ export interface KeyringSettings {
   typeSource: 'ATMOS_KEYRING_TYPE' | 'auth.keyring.type' | 'default';
   /** An unknown type as written (Atmos warns and uses system: store.go:87-89). */
   unknownType?: string;
-  /** The realm ('' for none). */
+  /** The realm (Atmos always has one when it loads a configuration: see keyringSettings). */
   realm: string;
-  realmSource: 'ATMOS_AUTH_REALM' | 'auth.realm' | 'none';
+  realmSource: 'ATMOS_AUTH_REALM' | 'auth.realm' | 'config path' | 'default';
+}
+
+/**
+ * The realm Atmos derives from the directory of its atmos.yaml when neither ATMOS_AUTH_REALM nor
+ * auth.realm sets one: the first 8 bytes of sha256 over the path cleaned, with forward slashes and
+ * lower-cased, in hex (pkg/config/auth_realm.go:46-51 hashRealmFromPath).
+ */
+export function configPathRealm(cliConfigPath: string): string {
+  // resolve() of an absolute path is filepath.Clean; ToSlash changes nothing where / separates.
+  let p = resolve(cliConfigPath);
+  if (sep === '\\') p = p.replaceAll('\\', '/');
+  return createHash('sha256').update(p.toLowerCase()).digest('hex').slice(0, 16);
 }
 
 /**
  * The keychain "service" of an identity's credentials: `atmos_<realm>_<identity>`, or
- * `atmos_<identity>` with no realm (store.go:39-45 buildKeyringKey). The identity is lower-cased:
+ * `atmos_<identity>` with an empty realm (store.go:39-45 buildKeyringKey; Atmos itself always has
+ * a realm once it loaded a configuration, see keyringSettings). The identity is lower-cased:
  * Atmos's identity names are the keys of auth.identities as Viper and fixAuthIdentities leave them
  * (pkg/config/load.go:2783-2785), which its manager passes on unchanged (pkg/auth/manager.go:683,
  * cmd/auth/user/configure.go:72); no other normalisation (a `/` in a name stays).
@@ -58,16 +73,21 @@ export function realmProblem(v: string): string | null {
 }
 
 /**
- * The settings of `config` (the merged atmos.yaml with profiles; null outside a repository) and
- * the environment. Precedence as Atmos: ATMOS_AUTH_REALM over auth.realm, else no realm
- * (realm.go:48-77: nothing is derived from the config path at 0a1cb44); ATMOS_KEYRING_TYPE over
- * auth.keyring.type, else system (store.go:115-126). An invalid realm is an error, as in Atmos.
+ * The settings of `config` (the merged atmos.yaml with profiles; null outside a repository),
+ * whose atmos.yaml is in `cliConfigPath`, and the environment.
+ * The realm as Atmos has it after loading its configuration (pkg/config/config.go:68 calls
+ * setAuthRealm, auth_realm.go:20-44): ATMOS_AUTH_REALM, else auth.realm, else a hash of the
+ * directory of atmos.yaml (configPathRealm), else "default"; then validated by realm.GetRealm
+ * (pkg/auth/realm/realm.go:48-77), which `atmos auth user configure` (cmd/auth/user/configure.go:93)
+ * and the auth manager (pkg/auth/manager.go:159) are given it through. So the key of Atmos's
+ * own items is never the realm-less `atmos_<identity>` when Atmos found an atmos.yaml.
+ * The keyring type: ATMOS_KEYRING_TYPE over auth.keyring.type, else system (store.go:115-126).
  */
-export function keyringSettings(config: YamlMap | null, env: NodeJS.ProcessEnv = process.env): KeyringSettings {
+export function keyringSettings(config: YamlMap | null, cliConfigPath: string | null, env: NodeJS.ProcessEnv = process.env): KeyringSettings {
   const auth = config ? getPath(config, 'auth') : undefined;
   const envRealm = env.ATMOS_AUTH_REALM ?? '';
-  let realm = '';
-  let realmSource: KeyringSettings['realmSource'] = 'none';
+  let realm: string;
+  let realmSource: KeyringSettings['realmSource'];
   if (envRealm) {
     const p = realmProblem(envRealm);
     if (p) throw new ConfigError(`ATMOS_AUTH_REALM=${JSON.stringify(envRealm)} is not a valid realm: ${p}`, undefined, { hint: 'set it as Atmos accepts it (e.g. acme-prod), or unset it' });
@@ -79,6 +99,12 @@ export function keyringSettings(config: YamlMap | null, env: NodeJS.ProcessEnv =
     if (p) throw new ConfigError(`auth.realm ${JSON.stringify(v)} is not a valid realm: ${p}`, posOf(auth, 'realm'), { hint: 'Atmos refuses it too: fix auth.realm (e.g. acme-prod)' });
     realm = v as string;
     realmSource = 'auth.realm';
+  } else if (cliConfigPath) {
+    realm = configPathRealm(cliConfigPath);
+    realmSource = 'config path';
+  } else {
+    realm = 'default';
+    realmSource = 'default';
   }
   const envType = env.ATMOS_KEYRING_TYPE ?? '';
   const cfgType = isPlainMap(auth) ? getPath(auth, 'keyring', 'type') : undefined;

@@ -10,7 +10,7 @@
  * The keyring modules are loaded by import() only: none of this is on the hook's warm path.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AtmosAuthError } from '../errors.ts';
 import { debug } from '../log.ts';
 import { paths } from '../paths.ts';
@@ -31,11 +31,13 @@ export interface UserKeys {
 
 /**
  * Which Atmos configuration the keys belong to: its realm and keyring type come from there.
- * A Resolution fits. Without one (or with root null) only the environment counts.
+ * A Resolution fits (root: the directory of the atmos.yaml used, as Atmos's CliConfigPath).
+ * Without a root, the configuration is discovered from `dir` (default: the working directory).
  */
 export interface KeyScope {
   root: string | null;
   profiles: string[];
+  dir?: string;
 }
 
 /** Where writeUserKeys put the keys: `where` in words (a file's path alone), `note` why there. */
@@ -70,22 +72,20 @@ function keychainOptions(): { timeoutMs: number; allowPrompt: boolean; promptMs:
   return { timeoutMs: keychainTimeoutMs(), allowPrompt: isTerminal(0) && isTerminal(2), promptMs: 120_000 };
 }
 
-/** The merged atmos.yaml (with its profiles) of `scope`, or null outside a repository. */
-async function configOf(scope: KeyScope | undefined): Promise<YamlMap | null> {
-  if (!scope?.root) return null;
+/** The keyring settings of `scope` (see KeyScope), with the merged atmos.yaml (and profiles) they come from. */
+async function settingsOf(scope: KeyScope | undefined): Promise<KeyringSettings & { config: YamlMap | null }> {
   const { Reader } = await import('../atmos/reader.ts');
   const { discoverConfig } = await import('../atmos/config.ts');
   const { applyProfiles } = await import('../atmos/profiles.ts');
-  const reader = new Reader(scope.root, process.env);
+  const reader = new Reader(scope?.root ?? scope?.dir ?? process.cwd(), process.env);
   const base = discoverConfig(reader);
-  const root = base.root ?? scope.root;
-  return applyProfiles(reader, base.config, root, scope.profiles.length ? scope.profiles.join(',') : undefined).config;
-}
-
-/** The keyring settings (and the configuration they come from) of `scope`. */
-async function settingsOf(scope: KeyScope | undefined): Promise<KeyringSettings & { config: YamlMap | null }> {
-  const config = await configOf(scope);
-  return { ...keyringSettings(config), config };
+  // Atmos's CliConfigPath: the directory of the last (highest-priority) atmos.yaml merged
+  // (pkg/config/load.go:507-518), the engine's root for a repository.
+  const last = base.sources[base.sources.length - 1];
+  const cliConfigPath = scope?.root ?? base.root ?? (last ? dirname(last) : null);
+  let config: YamlMap | null = null;
+  if (cliConfigPath) config = applyProfiles(reader, base.config, cliConfigPath, scope?.profiles.length ? scope.profiles.join(',') : undefined).config;
+  return { ...keyringSettings(config, cliConfigPath), config };
 }
 
 /** Asks for the file keyring's password at a terminal (no echo); null without one. */
@@ -102,7 +102,7 @@ function describeItem(service: string): string {
 }
 
 function settingsNote(s: KeyringSettings): string {
-  const realm = s.realm ? `realm ${s.realm} from ${s.realmSource}` : 'no realm';
+  const realm = `realm ${s.realm} (${s.realmSource === 'config path' ? 'from the path of atmos.yaml, as Atmos derives it' : s.realmSource === 'default' ? "Atmos's default: no atmos.yaml" : `from ${s.realmSource}`})`;
   const type = s.unknownType ? `unknown keyring type ${JSON.stringify(s.unknownType)} (${s.typeSource}), used as system, as Atmos does` : `keyring type ${s.type} (${s.typeSource})`;
   return `${type}, ${realm}`;
 }
@@ -292,6 +292,6 @@ export async function userStoreInfo(scope?: KeyScope): Promise<StoreInfo> {
   }
   const { secretServiceReachable } = await import('./keyring-secret-service.ts');
   const probe = await secretServiceReachable({ timeoutMs: keychainTimeoutMs() });
-  if (probe.ok) return { store: 'keychain', detail: `keychain (Secret Service, collection ${probe.collection}; items atmos_${settings.realm ? `${settings.realm}_` : ''}<identity>, username ${KEYRING_ACCOUNT}; ${settingsNote(settings)})`, settings };
+  if (probe.ok) return { store: 'keychain', detail: `keychain (Secret Service, collection ${probe.collection}; items atmos_${settings.realm}_<identity>, username ${KEYRING_ACCOUNT}; ${settingsNote(settings)})`, settings };
   return { store: 'file', detail: `file store ${dir} (0600 files): no keychain reachable (${probe.why})`, settings };
 }

@@ -13,6 +13,7 @@ export const KEYCHAIN_TOOLS: Record<string, string> = {
   'dbus-send': 'dbus-bin (or dbus)',
   'gnome-keyring-daemon': 'gnome-keyring',
   'secret-tool': 'libsecret-tools',
+  script: 'bsdutils',
 };
 
 /** The programs of KEYCHAIN_TOOLS that are missing, with their packages ('' when none is). */
