@@ -10,7 +10,8 @@
  * The keyring modules are loaded by import() only: none of this is on the hook's warm path.
  */
 import { createHash } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { AtmosAuthError } from '../errors.ts';
 import { debug } from '../log.ts';
 import { paths } from '../paths.ts';
@@ -72,6 +73,26 @@ function keychainOptions(): { timeoutMs: number; allowPrompt: boolean; promptMs:
   return { timeoutMs: keychainTimeoutMs(), allowPrompt: isTerminal(0) && isTerminal(2), promptMs: 120_000 };
 }
 
+/**
+ * `real` (a directory the engine found, symlinks resolved) as Atmos names it: Atmos searches from
+ * Go's os.Getwd(), which is $PWD when that names the working directory, so a repository reached
+ * through a symlink is known by the symlinked path, and so is its realm (a hash of the path).
+ * The ancestor of $PWD that is `real`; `real` itself when there is none (another --dir).
+ */
+function logicalPath(real: string): string {
+  const pwd = process.env.PWD;
+  if (!pwd || !isAbsolute(pwd) || pwd === real) return real;
+  try {
+    if (realpathSync(pwd) !== realpathSync(process.cwd())) return real;
+    for (let d = pwd; ; d = dirname(d)) {
+      if (realpathSync(d) === real) return d;
+      if (dirname(d) === d) return real;
+    }
+  } catch {
+    return real;
+  }
+}
+
 /** The keyring settings of `scope` (see KeyScope), with the merged atmos.yaml (and profiles) they come from. */
 async function settingsOf(scope: KeyScope | undefined): Promise<KeyringSettings & { config: YamlMap | null }> {
   const { Reader } = await import('../atmos/reader.ts');
@@ -82,7 +103,8 @@ async function settingsOf(scope: KeyScope | undefined): Promise<KeyringSettings 
   // Atmos's CliConfigPath: the directory of the last (highest-priority) atmos.yaml merged
   // (pkg/config/load.go:507-518), the engine's root for a repository.
   const last = base.sources[base.sources.length - 1];
-  const cliConfigPath = scope?.root ?? base.root ?? (last ? dirname(last) : null);
+  const found = scope?.root ?? base.root ?? (last ? dirname(last) : null);
+  const cliConfigPath = found ? logicalPath(found) : null;
   let config: YamlMap | null = null;
   if (cliConfigPath) config = applyProfiles(reader, base.config, cliConfigPath, scope?.profiles.length ? scope.profiles.join(',') : undefined).config;
   return { ...keyringSettings(config, cliConfigPath), config };

@@ -14,7 +14,7 @@
 //     "no keys", and never a prompt without a terminal (with one, the daemon's prompt is followed).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -227,6 +227,23 @@ async function suite(): Promise<void> {
     const badEnv = await cli(sb, ['user', 'configure', 'superadmin'], { env: { ...withBus, ATMOS_AUTH_REALM: 'a--b' }, input: keysInput });
     assert.is(badEnv.code, 1);
     assert.match(badEnv.stderr, /ATMOS_AUTH_REALM="a--b" is not a valid realm/);
+  });
+
+  test("a repository reached through a symlink: the realm of the symlinked path, as Atmos's os.Getwd() sees it", async () => {
+    forget();
+    const link = join(sb.dir, 'linked-acme');
+    symlinkSync(sb.acme, link);
+    try {
+      const cwd = join(link, 'stacks/orgs/acme/plat/dev');
+      const r = await cli(sb, ['user', 'configure', 'superadmin'], { cwd, env: { ...withBus, PWD: cwd }, input: keysInput });
+      assert.is(r.code, 0, r.stderr);
+      const linked = `atmos_${createHash('sha256').update(link.toLowerCase()).digest('hex').slice(0, 16)}_superadmin`;
+      assert.is.not(linked, SVC);
+      assert.equal(itemsOf(ss, { username: 'atmos-auth' }).map((i) => i.attributes.service), [linked]);
+      ss.run('secret-tool', ['clear', 'service', linked, 'username', 'atmos-auth']);
+    } finally {
+      rmSync(link, { force: true });
+    }
   });
 
   test('status says which store: the keychain with a Secret Service, the file store without', async () => {
