@@ -17,6 +17,7 @@
  */
 import { Message, MessageType, sessionBus, Variant, type MessageBus } from '@jellybrick/dbus-next';
 import { AtmosAuthError } from '../errors.ts';
+import { KeychainLockedError, KeychainUnavailableError, noSessionBus } from './keyring.ts';
 import { debug } from '../log.ts';
 
 const DEST = 'org.freedesktop.secrets';
@@ -29,11 +30,7 @@ const PROMPT = 'org.freedesktop.Secret.Prompt';
 const LOGIN = '/org/freedesktop/secrets/collection/login';
 const DEFAULT_ALIAS = '/org/freedesktop/secrets/aliases/default';
 
-/** No Secret Service could be reached (no session bus, nobody owning org.freedesktop.secrets, a stall). */
-export class KeychainUnavailableError extends AtmosAuthError {}
-
-/** The keychain answered but its collection is locked and may not be unlocked here. */
-export class KeychainLockedError extends AtmosAuthError {}
+export { KeychainLockedError, KeychainUnavailableError };
 
 /** How one operation talks to the Secret Service. */
 export interface SecretServiceOptions {
@@ -143,7 +140,7 @@ function closeBus(bus: MessageBus | undefined): void {
 /** Connects to the session bus within the deadline and runs `fn`; the connection is always closed. */
 async function withConnection<T>(opts: SecretServiceOptions, what: string, fn: (c: Connection) => Promise<T>): Promise<T> {
   const address = opts.busAddress ?? process.env.DBUS_SESSION_BUS_ADDRESS;
-  if (!address) throw new KeychainUnavailableError('no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service');
+  if (!address) throw noSessionBus();
   let bus: MessageBus | undefined;
   let timer: NodeJS.Timeout | undefined;
   let expire: (err: Error) => void = () => undefined;

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { resolve, sep } from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { AtmosAuthError, ConfigError } from '../errors.ts';
 import { getPath } from '../atmos/merge.ts';
 import { isPlainMap, posOf, type YamlMap } from '../atmos/yaml.ts';
 
@@ -17,6 +17,17 @@ import { isPlainMap, posOf, type YamlMap } from '../atmos/yaml.ts';
  * keyring_backends.go:49 and pkg/keyring/system.go:36,47.
  */
 export const KEYRING_ACCOUNT = 'atmos-auth';
+
+/** No Secret Service could be reached (no session bus, nobody owning org.freedesktop.secrets, a stall). */
+export class KeychainUnavailableError extends AtmosAuthError {}
+
+/** The keychain answered but its collection is locked and may not be unlocked here. */
+export class KeychainLockedError extends AtmosAuthError {}
+
+/** The error of a process without a session bus (decided before any D-Bus code is loaded). */
+export function noSessionBus(): KeychainUnavailableError {
+  return new KeychainUnavailableError('no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service');
+}
 
 /** Backends Atmos knows (pkg/keyring/keyring.go:15-20; store.go:79-90 falls back to system for others). */
 export type KeyringType = 'system' | 'file' | 'memory';

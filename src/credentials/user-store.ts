@@ -18,7 +18,7 @@ import { paths } from '../paths.ts';
 import { readPrivateFile, removePrivateFile, writePrivateFile } from '../util/secure-file.ts';
 import { isTerminal } from '../util/stdio.ts';
 import type { YamlMap } from '../atmos/yaml.ts';
-import { decodeAwsEnvelope, encodeAwsEnvelope, KEYRING_ACCOUNT, keyringService, keyringSettings, type AtmosAwsCredentials, type KeyringSettings } from './keyring.ts';
+import { decodeAwsEnvelope, encodeAwsEnvelope, KEYRING_ACCOUNT, KeychainUnavailableError, keyringService, keyringSettings, noSessionBus, type AtmosAwsCredentials, type KeyringSettings } from './keyring.ts';
 
 /** An IAM user's access key pair, and what Atmos keeps beside it in the keychain item. */
 export interface UserKeys {
@@ -156,14 +156,15 @@ async function atmosKeyring(s: Awaited<ReturnType<typeof settingsOf>>): Promise<
       isUnavailable: () => false,
     };
   }
-  const ss = await import('./keyring-secret-service.ts');
   const opts = keychainOptions();
+  // No session bus (containers, most SSH sessions): no keychain, and no D-Bus code to load (~35 ms).
+  const ss = () => (process.env.DBUS_SESSION_BUS_ADDRESS ? import('./keyring-secret-service.ts') : Promise.reject(noSessionBus()));
   return {
     describe: describeItem,
-    get: (key) => ss.secretServiceGet(key, KEYRING_ACCOUNT, opts),
-    set: (key, value) => ss.secretServiceSet(key, KEYRING_ACCOUNT, value, opts),
-    delete: (key) => ss.secretServiceDelete(key, KEYRING_ACCOUNT, opts),
-    isUnavailable: (err) => err instanceof ss.KeychainUnavailableError,
+    get: async (key) => (await ss()).secretServiceGet(key, KEYRING_ACCOUNT, opts),
+    set: async (key, value) => (await ss()).secretServiceSet(key, KEYRING_ACCOUNT, value, opts),
+    delete: async (key) => (await ss()).secretServiceDelete(key, KEYRING_ACCOUNT, opts),
+    isUnavailable: (err) => err instanceof KeychainUnavailableError,
   };
 }
 
@@ -312,8 +313,9 @@ export async function userStoreInfo(scope?: KeyScope): Promise<StoreInfo> {
     const place = fileKeyringPlace(full.config);
     return { store: 'file', detail: `Atmos's file keyring ${place.dir} (encrypted with the password in ${place.passwordEnv}; ${settingsNote(settings)})`, settings };
   }
-  const { secretServiceReachable } = await import('./keyring-secret-service.ts');
-  const probe = await secretServiceReachable({ timeoutMs: keychainTimeoutMs() });
+  const probe = process.env.DBUS_SESSION_BUS_ADDRESS
+    ? await (await import('./keyring-secret-service.ts')).secretServiceReachable({ timeoutMs: keychainTimeoutMs() })
+    : { ok: false as const, why: noSessionBus().message };
   if (probe.ok) return { store: 'keychain', detail: `keychain (Secret Service, collection ${probe.collection}; items atmos_${settings.realm}_<identity>, username ${KEYRING_ACCOUNT}; ${settingsNote(settings)})`, settings };
   return { store: 'file', detail: `file store ${dir} (0600 files): no keychain reachable (${probe.why})`, settings };
 }
