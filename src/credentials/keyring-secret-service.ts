@@ -10,15 +10,17 @@
  *     "plain" session (secret_service.go:62-72) and content type "text/plain; charset=utf8"
  *     (secret_service.go:34-41), replacing an item with the same attributes;
  *   - the collection unlocked first (keyring_unix.go:36-41, 62-65).
- * Unlike go-keyring, nothing waits forever: every call has a deadline, after which the connection
- * is closed and a KeychainUnavailableError says so; an unlock prompt is only shown when the
- * caller allows it (a person at a terminal), else a locked collection is a KeychainLockedError.
+ * Unlike go-keyring, nothing waits forever (go-keyring's handlePrompt blocks on the prompt's signal
+ * with no deadline, secret_service.go:200-208, and godbus calls have none either): every operation
+ * has a deadline, after which the connection is destroyed and a KeychainUnavailableError says so;
+ * an unlock prompt is only started when the caller allows it (a person at a terminal), else a
+ * locked collection is a KeychainLockedError; a started prompt may take promptMs.
  * Loaded only by import() (never on the hook's warm path).
  */
 import { Message, MessageType, sessionBus, Variant, type MessageBus } from '@jellybrick/dbus-next';
 import { AtmosAuthError } from '../errors.ts';
-import { KeychainLockedError, KeychainUnavailableError, noSessionBus } from './keyring.ts';
 import { debug } from '../log.ts';
+import { KeychainLockedError, KeychainUnavailableError, noSessionBus } from './keyring.ts';
 
 const DEST = 'org.freedesktop.secrets';
 const SERVICE_PATH = '/org/freedesktop/secrets';
@@ -36,7 +38,7 @@ export { KeychainLockedError, KeychainUnavailableError };
 export interface SecretServiceOptions {
   /** Deadline of the whole operation, in milliseconds (connect, unlock, read or write). */
   timeoutMs: number;
-  /** May an unlock prompt be shown (the desktop's password dialog)? Then the deadline is `promptMs`. */
+  /** May an unlock prompt be shown (the desktop's password dialog)? While it is up, the deadline is `promptMs`. */
   allowPrompt?: boolean;
   promptMs?: number;
   /** Session bus address; default $DBUS_SESSION_BUS_ADDRESS. */
