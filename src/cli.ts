@@ -128,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
           + 'When the SSO session has expired it fails with one message naming `atmos-auth login`.'),
       async (a) => set(await runCredentialProcess(a)))
     .command('user', 'IAM user keys (identity kind aws/user)', (y) =>
-      y.command('configure <identity>', 'store the access keys of an aws/user identity on this machine (prompted without echo, or one per line on stdin)', (z) =>
+      y.command('configure <identity>', 'store the access keys of an aws/user identity where Atmos keeps them: the OS keychain (else a 0600 file); prompted without echo, or one per line on stdin', (z) =>
         withResolveOptions(z).positional('identity', { type: 'string', demandOption: true, describe: 'the aws/user identity' }),
         async (a) => set(await (await import('./commands/user.ts')).run({ ...a, identity: String(a.identity) })))
         .demandCommand(1, 'name an action: atmos-auth user configure <identity>'),

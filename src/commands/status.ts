@@ -1,6 +1,7 @@
 /**
  * `atmos-auth status`: offline; the SSO sessions and cached role credentials on this machine, with
- * the time they have left. Never a secret, never a network call.
+ * the time they have left, and where IAM user keys are kept (keychain or file store). Never a
+ * secret, never a network call (the keychain is asked over the local session bus only).
  */
 import type { ChainHop } from '../atmos/types.ts';
 import type { SsoProvider } from '../aws/sso-session.ts';
@@ -22,10 +23,12 @@ export async function run(a: StatusArgs): Promise<number> {
   const now = Date.now();
   const entries = listCached();
   let current: { identity: string | null; profiles: string[]; stacks: string[]; root: string | null } | null = null;
+  let scope: { root: string | null; profiles: string[] } | undefined;
   const providers = new Map<string, SsoHop>();
   try {
     const res = await resolveTarget(a);
     current = { identity: res.identity, profiles: res.profiles, stacks: res.stacks, root: res.root };
+    scope = res;
     const root = res.chain[0];
     if (root?.kind === 'aws/iam-identity-center') providers.set(`${root.startUrl} ${root.region}`, root);
   } catch (err) {
@@ -53,8 +56,17 @@ export async function run(a: StatusArgs): Promise<number> {
       secondsLeft: left === Infinity ? null : left,
     };
   });
+  // Where `user configure` keeps aws/user keys for this configuration (a local D-Bus probe, bounded).
+  const { userStoreInfo } = await import('../credentials/user-store.ts');
+  let userKeys: { store: string; detail: string; realm: string; keyringType: string } | null = null;
+  try {
+    const info = await userStoreInfo(scope);
+    userKeys = { store: info.store, detail: info.detail, realm: info.settings.realm, keyringType: info.settings.type };
+  } catch (err) {
+    debug(`status: user key store: ${(err as Error).message}`);
+  }
   if (a.json) {
-    process.stdout.write(`${JSON.stringify({ current, sessions, credentials }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ current, sessions, credentials, userKeys }, null, 2)}\n`);
     return 0;
   }
   const out: string[] = [];
@@ -70,6 +82,7 @@ export async function run(a: StatusArgs): Promise<number> {
   for (const c of credentials) {
     out.push(`  ${c.identity}${c.profiles.length ? ` [${c.profiles.join(',')}]` : ''}  ${c.secondsLeft === null ? 'no expiry' : fmtLeft(c.secondsLeft) + (c.secondsLeft > 0 ? ' left' : '')}`);
   }
+  out.push(`IAM user keys: ${userKeys ? userKeys.detail : '(unknown: see ATMOS_LOGS_LEVEL=debug)'}`);
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }

@@ -238,26 +238,29 @@ class ChainFetcher {
   }
 
   async user(hop: Extract<ChainHop, { kind: 'aws/user' }>): Promise<AwsCredentials> {
-    const keys = readUserKeys(hop.name);
+    const keys = await readUserKeys(hop.name, this.res);
     if (!keys) {
       throw new AtmosAuthError(`identity ${hop.name} (aws/user, profile ${profileLabel(this.res)}) has no access keys stored on this machine`, {
         hint: `run: atmos-auth user configure ${hop.name}`,
       });
     }
     const { getSessionToken } = await import('../aws/sts.ts');
+    // The YAML's mfa_arn wins over the one Atmos's configure stored beside the keys (Atmos
+    // pkg/auth/identities/aws/user.go:300-311 mergeCredentialsWithYAML).
+    const mfaArn = hop.mfaArn ?? keys.mfaArn;
     let mfaCode: string | undefined;
-    if (hop.mfaArn) {
-      if (this.opts.login === 'never') throw await this.loginRequired(`identity ${hop.name} needs an MFA code (${hop.mfaArn}) and this command may not prompt`);
-      mfaCode = (await promptLine(`MFA code for ${hop.name} (${hop.mfaArn}): `, { stderr: this.opts.stderr, secret: false })).trim();
+    if (mfaArn) {
+      if (this.opts.login === 'never') throw await this.loginRequired(`identity ${hop.name} needs an MFA code (${mfaArn}) and this command may not prompt`);
+      mfaCode = (await promptLine(`MFA code for ${hop.name} (${mfaArn}): `, { stderr: this.opts.stderr, secret: false })).trim();
       if (!/^\d{6}$/.test(mfaCode)) throw new AtmosAuthError(`the MFA code must be 6 digits`, { hint: 'run the command again and enter the code your MFA device shows' });
     }
-    debug(`GetSessionToken for ${hop.name} (key ${keys.accessKeyId.slice(0, 4)}...)${hop.mfaArn ? ` with MFA ${hop.mfaArn}` : ''}`);
+    debug(`GetSessionToken for ${hop.name} (key ${keys.accessKeyId.slice(0, 4)}...)${mfaArn ? ` with MFA ${mfaArn}` : ''}`);
     return this.translate(
       () =>
         getSessionToken(
           { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
           {
-            ...(hop.mfaArn ? { mfaSerial: hop.mfaArn, mfaCode } : {}),
+            ...(mfaArn ? { mfaSerial: mfaArn, mfaCode } : {}),
             ...(hop.sessionDuration ? { durationSeconds: hop.sessionDuration } : {}),
             region: this.region(hop),
           },

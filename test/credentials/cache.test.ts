@@ -23,6 +23,8 @@ process.env.XDG_CACHE_HOME = join(home, 'cache');
 process.env.XDG_DATA_HOME = join(home, 'data');
 process.env.XDG_CONFIG_HOME = join(home, 'config');
 delete process.env.ATMOS_AUTH_MIN_TTL;
+// Never the real keychain: without a session bus the user store is the file store.
+delete process.env.DBUS_SESSION_BUS_ADDRESS;
 process.umask(0);
 
 const { getCredentials } = await import('../../src/credentials/get-credentials.ts');
@@ -130,13 +132,15 @@ test('listCached skips unsafe and corrupted entries; removeCached deletes', asyn
 
 test('user keys: stored 0600 under the data dir, read back, names case-insensitive', async () => {
   const us = await import('../../src/credentials/user-store.ts');
-  const file = await us.writeUserKeys('SuperAdmin', { accessKeyId: 'AKIAEXAMPLE000000000', secretAccessKey: 'very-secret' });
+  const at = await us.writeUserKeys('SuperAdmin', { accessKeyId: 'AKIAEXAMPLE000000000', secretAccessKey: 'very-secret' });
+  assert.is(at.store, 'file');
+  const file = at.where;
   assert.ok(file.startsWith(join(home, 'data')));
   assert.is(statSync(file).mode & 0o777, 0o600);
   assert.is(statSync(join(file, '..')).mode & 0o777, 0o700);
-  assert.equal(us.readUserKeys('superadmin'), { accessKeyId: 'AKIAEXAMPLE000000000', secretAccessKey: 'very-secret' });
-  assert.ok(us.removeUserKeys('superadmin'));
-  assert.is(us.readUserKeys('superadmin'), null);
+  assert.equal(await us.readUserKeys('superadmin'), { accessKeyId: 'AKIAEXAMPLE000000000', secretAccessKey: 'very-secret' });
+  assert.ok(await us.removeUserKeys('superadmin'));
+  assert.is(await us.readUserKeys('superadmin'), null);
 });
 
 test("Atmos's default role session name: atmos-<identity>-<unix>, sanitized, at most 64", async () => {
