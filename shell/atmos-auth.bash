@@ -23,6 +23,9 @@ __atmos_auth_retry=${__atmos_auth_retry:-0}
 __atmos_auth_exp=${__atmos_auth_exp-}
 # Repositories where a run failed (newline separated): later runs there are quiet, never log in.
 __atmos_auth_tried=${__atmos_auth_tried-}
+# Extra variables saved beyond __atmos_auth_vars (an identity's env:), and those inherited as ours.
+if [[ -z ${__atmos_auth_extra+x} ]]; then __atmos_auth_extra=(); fi
+__atmos_auth_ikeys=${__atmos_auth_ikeys- }
 
 # The Atmos repository holding $1 (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d), in REPLY.
 __atmos_auth_root() {
@@ -39,42 +42,96 @@ __atmos_auth_root() {
   done
 }
 
-# Remember the shell's own values (or their absence) before the first identity is applied, each in
-# __atmos_auth_saved_<NAME> with its kind (x: exported, s: shell only) in __atmos_auth_savedk_<NAME>.
+# Remember one variable's value (or its absence): the value in __atmos_auth_saved_<NAME>, its kind
+# (x: exported, s: shell only) in __atmos_auth_savedk_<NAME>.
+__atmos_auth_save_one() {
+  local v=$1 attrs
+  unset -v "__atmos_auth_saved_$v" "__atmos_auth_savedk_$v"
+  [[ -n ${!v+x} ]] || return 0
+  printf -v "__atmos_auth_saved_$v" '%s' "${!v}"
+  attrs=x
+  if (( BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4) )); then
+    attrs=${!v@a}
+    [[ $attrs == *x* ]] && attrs=x || attrs=s
+  fi
+  printf -v "__atmos_auth_savedk_$v" '%s' "$attrs"
+}
+
+# Put one variable back exactly as __atmos_auth_save_one found it.
+__atmos_auth_restore_one() {
+  local v=$1 k=__atmos_auth_savedk_$1 s=__atmos_auth_saved_$1
+  case ${!k-} in
+    x) printf -v "$v" '%s' "${!s}"; export "${v?}" ;;
+    s) printf -v "$v" '%s' "${!s}"; export -n "${v?}" ;;
+    *) unset -v "$v" ;;
+  esac
+  unset -v "$k" "$s"
+}
+
+# Remember the shell's own values (or their absence) before the first identity is applied.
 # Values inherited from a parent shell's hook (ATMOS_AUTH_IDENTITY already set) are atmos-auth's,
-# not the user's: they are remembered as absent.
+# not the user's: they are remembered as absent, and so are the extra variables its env: set
+# (listed in the inherited ATMOS_AUTH_ENV_KEYS).
 __atmos_auth_save() {
-  local v m inherited=0 attrs
+  local v m inherited=0
   [[ -n ${ATMOS_AUTH_IDENTITY+x} ]] && inherited=1
+  __atmos_auth_ikeys=' '
+  (( inherited )) && __atmos_auth_ikeys=" ${ATMOS_AUTH_ENV_KEYS-} "
+  __atmos_auth_extra=()
   for v in "${__atmos_auth_vars[@]}"; do
-    unset -v "__atmos_auth_saved_$v" "__atmos_auth_savedk_$v"
     if (( inherited )); then
-      for m in "${__atmos_auth_managed[@]}"; do [[ $m == "$v" ]] && continue 2; done
+      for m in "${__atmos_auth_managed[@]}"; do
+        if [[ $m == "$v" ]]; then unset -v "__atmos_auth_saved_$v" "__atmos_auth_savedk_$v"; continue 2; fi
+      done
     fi
-    [[ -n ${!v+x} ]] || continue
-    printf -v "__atmos_auth_saved_$v" '%s' "${!v}"
-    attrs=x
-    if (( BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4) )); then
-      attrs=${!v@a}
-      [[ $attrs == *x* ]] && attrs=x || attrs=s
-    fi
-    printf -v "__atmos_auth_savedk_$v" '%s' "$attrs"
+    __atmos_auth_save_one "$v"
   done
 }
 
-# Put back exactly what __atmos_auth_save remembered.
-__atmos_auth_restore() {
-  local v k s
-  for v in "${__atmos_auth_vars[@]}"; do
-    k=__atmos_auth_savedk_$v
-    s=__atmos_auth_saved_$v
-    case ${!k-} in
-      x) printf -v "$v" '%s' "${!s}"; export "${v?}" ;;
-      s) printf -v "$v" '%s' "${!s}"; export -n "${v?}" ;;
-      *) unset -v "$v" ;;
-    esac
-    unset -v "$k" "$s"
+# The extra variables (an identity's env:) named on the first line of export's output, in REPLY:
+# export puts ATMOS_AUTH_ENV_KEYS first, and its value holds only names and spaces.
+__atmos_auth_keys_of() {
+  local first=${1%%$'\n'*}
+  REPLY=''
+  if [[ $first == "export ATMOS_AUTH_ENV_KEYS='"*"';" ]]; then
+    first=${first#"export ATMOS_AUTH_ENV_KEYS='"}
+    first=${first%"';"}
+    [[ $first == *[!A-Za-z0-9_\ ]* ]] || REPLY=$first
+  fi
+}
+
+# Before applying an identity: remember the user's values of extra names not remembered yet.
+__atmos_auth_save_extra() {
+  local v e
+  for v in $1; do
+    for e in "${__atmos_auth_extra[@]}"; do [[ $e == "$v" ]] && continue 2; done
+    if [[ $__atmos_auth_ikeys == *" $v "* ]]; then
+      unset -v "__atmos_auth_saved_$v" "__atmos_auth_savedk_$v"
+    else
+      __atmos_auth_save_one "$v"
+    fi
+    __atmos_auth_extra+=("$v")
   done
+}
+
+# After applying an identity: extra names the previous one set and this one does not get the
+# user's values back.
+__atmos_auth_drop_extra() {
+  local v
+  local -a keep=()
+  for v in "${__atmos_auth_extra[@]}"; do
+    if [[ " $1 " == *" $v "* ]]; then keep+=("$v"); else __atmos_auth_restore_one "$v"; fi
+  done
+  __atmos_auth_extra=("${keep[@]}")
+}
+
+# Put back exactly what __atmos_auth_save (and __atmos_auth_save_extra) remembered.
+__atmos_auth_restore() {
+  local v
+  for v in "${__atmos_auth_vars[@]}" "${__atmos_auth_extra[@]}"; do
+    __atmos_auth_restore_one "$v"
+  done
+  __atmos_auth_extra=()
   __atmos_auth_active=0
   __atmos_auth_exp=''
 }
@@ -83,7 +140,7 @@ __atmos_auth_restore() {
 # command has said why on stderr (shown once per repository: later runs there are quiet and never
 # log in), and nothing changes.
 __atmos_auth_run() {
-  local root=$1 mode=$2 out rc quiet=0 REPLY
+  local root=$1 mode=$2 out rc quiet=0 REPLY keys
   local -a cmd
   if [[ -n ${ATMOS_AUTH_BIN-} ]]; then cmd=("$ATMOS_AUTH_BIN"); else cmd=("${__atmos_auth_cmd[@]}"); fi
   if [[ $mode != force && $'\n'$__atmos_auth_tried$'\n' == *$'\n'"$root"$'\n'* ]]; then quiet=1; fi
@@ -107,7 +164,11 @@ __atmos_auth_run() {
   __atmos_auth_tried=${__atmos_auth_tried/$'\n'"$root"$'\n'/$'\n'}
   __atmos_auth_tried=${__atmos_auth_tried#$'\n'}
   (( __atmos_auth_active )) || __atmos_auth_save
+  __atmos_auth_keys_of "$out"
+  keys=$REPLY
+  __atmos_auth_save_extra "$keys"
   eval "$out"
+  __atmos_auth_drop_extra "$keys"
   if [[ -n ${ATMOS_AUTH_IDENTITY+x} ]]; then
     __atmos_auth_active=1
     __atmos_auth_epoch "${AWS_CREDENTIAL_EXPIRATION-}"

@@ -23,6 +23,9 @@ set -q __atmos_auth_retry; or set -g __atmos_auth_retry 0
 set -q __atmos_auth_exp; or set -g __atmos_auth_exp ''
 # Repositories where a run failed: later runs there are quiet and never log in.
 set -q __atmos_auth_tried; or set -g __atmos_auth_tried
+# Extra variables saved beyond __atmos_auth_vars (an identity's env:), and those inherited as ours.
+set -q __atmos_auth_extra; or set -g __atmos_auth_extra
+set -q __atmos_auth_ikeys; or set -g __atmos_auth_ikeys
 
 # The Atmos repository holding $argv[1] (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d).
 function __atmos_auth_root --argument-names d
@@ -41,45 +44,101 @@ function __atmos_auth_root --argument-names d
     end
 end
 
-# Remember the shell's own values (or their absence) before the first identity is applied: the value
-# in __atmos_auth_saved_<NAME>, its kind (x: exported, s: shell only) in __atmos_auth_savedk_<NAME>.
-# Values inherited from a parent shell's hook (ATMOS_AUTH_IDENTITY already set) are atmos-auth's, not
-# the user's: they are remembered as absent.
-function __atmos_auth_save
-    set -l inherited 0
-    set -q ATMOS_AUTH_IDENTITY; and set inherited 1
-    for v in $__atmos_auth_vars
-        set -e __atmos_auth_saved_$v
-        set -e __atmos_auth_savedk_$v
-        test $inherited = 1; and contains -- $v $__atmos_auth_managed; and continue
-        set -q $v; or continue
-        set -g __atmos_auth_saved_$v $$v
-        if set -qx $v
-            set -g __atmos_auth_savedk_$v x
-        else
-            set -g __atmos_auth_savedk_$v s
-        end
+# Remember one variable's value (or its absence): the value in __atmos_auth_saved_<NAME>, its kind
+# (x: exported, s: shell only) in __atmos_auth_savedk_<NAME>.
+function __atmos_auth_save_one --argument-names v
+    set -e __atmos_auth_saved_$v
+    set -e __atmos_auth_savedk_$v
+    set -q $v; or return 0
+    set -g __atmos_auth_saved_$v $$v
+    if set -qx $v
+        set -g __atmos_auth_savedk_$v x
+    else
+        set -g __atmos_auth_savedk_$v s
     end
 end
 
-# Put back exactly what __atmos_auth_save remembered.
-function __atmos_auth_restore
-    for v in $__atmos_auth_vars
-        set -l k __atmos_auth_savedk_$v
-        set -l s __atmos_auth_saved_$v
-        if set -q $k
-            if test "$$k" = x
-                set -gx $v $$s
-            else
-                set -e $v
-                set -g $v $$s
-            end
+# Put one variable back exactly as __atmos_auth_save_one found it.
+function __atmos_auth_restore_one --argument-names v
+    set -l k __atmos_auth_savedk_$v
+    set -l s __atmos_auth_saved_$v
+    if set -q $k
+        if test "$$k" = x
+            set -gx $v $$s
         else
             set -e $v
+            set -g $v $$s
         end
-        set -e $k
-        set -e $s
+    else
+        set -e $v
     end
+    set -e $k
+    set -e $s
+end
+
+# Remember the shell's own values (or their absence) before the first identity is applied. Values
+# inherited from a parent shell's hook (ATMOS_AUTH_IDENTITY already set) are atmos-auth's, not the
+# user's: they are remembered as absent, and so are the extra variables its env: set (listed in the
+# inherited ATMOS_AUTH_ENV_KEYS).
+function __atmos_auth_save
+    set -l inherited 0
+    set -q ATMOS_AUTH_IDENTITY; and set inherited 1
+    set -g __atmos_auth_extra
+    set -g __atmos_auth_ikeys
+    test $inherited = 1; and set -g __atmos_auth_ikeys (string split -n ' ' -- "$ATMOS_AUTH_ENV_KEYS")
+    for v in $__atmos_auth_vars
+        if test $inherited = 1; and contains -- $v $__atmos_auth_managed
+            set -e __atmos_auth_saved_$v
+            set -e __atmos_auth_savedk_$v
+            continue
+        end
+        __atmos_auth_save_one $v
+    end
+end
+
+# The extra variables (an identity's env:) named on the first line of export's output: export puts
+# ATMOS_AUTH_ENV_KEYS first, and its value holds only names and spaces.
+function __atmos_auth_keys_of --argument-names out
+    set -l first (string split -m1 \n -- $out)[1]
+    set -l m (string match -r "^set -gx ATMOS_AUTH_ENV_KEYS '([A-Za-z0-9_ ]*)';\$" -- $first)
+    and string split -n ' ' -- $m[2]
+    return 0
+end
+
+# Before applying an identity: remember the user's values of extra names not remembered yet.
+function __atmos_auth_save_extra
+    for v in $argv
+        contains -- $v $__atmos_auth_extra; and continue
+        if contains -- $v $__atmos_auth_ikeys
+            set -e __atmos_auth_saved_$v
+            set -e __atmos_auth_savedk_$v
+        else
+            __atmos_auth_save_one $v
+        end
+        set -g -a __atmos_auth_extra $v
+    end
+end
+
+# After applying an identity: extra names the previous one set and this one does not get the
+# user's values back.
+function __atmos_auth_drop_extra
+    set -l keep
+    for v in $__atmos_auth_extra
+        if contains -- $v $argv
+            set -a keep $v
+        else
+            __atmos_auth_restore_one $v
+        end
+    end
+    set -g __atmos_auth_extra $keep
+end
+
+# Put back exactly what __atmos_auth_save (and __atmos_auth_save_extra) remembered.
+function __atmos_auth_restore
+    for v in $__atmos_auth_vars $__atmos_auth_extra
+        __atmos_auth_restore_one $v
+    end
+    set -g __atmos_auth_extra
     set -g __atmos_auth_active 0
     set -g __atmos_auth_exp ''
 end
@@ -109,7 +168,10 @@ function __atmos_auth_run --argument-names root mode
         set -e __atmos_auth_tried[$i]
     end
     test $__atmos_auth_active = 1; or __atmos_auth_save
+    set -l keys (__atmos_auth_keys_of "$out")
+    __atmos_auth_save_extra $keys
     eval $out
+    __atmos_auth_drop_extra $keys
     if set -q ATMOS_AUTH_IDENTITY
         set -g __atmos_auth_active 1
         set -g __atmos_auth_exp (__atmos_auth_epoch "$AWS_CREDENTIAL_EXPIRATION")

@@ -22,6 +22,8 @@ typeset -gi __atmos_auth_active="${__atmos_auth_active:-0}" __atmos_auth_retry="
 typeset -g __atmos_auth_exp="${__atmos_auth_exp-}"
 (( ${+__atmos_auth_saved} )) || typeset -gA __atmos_auth_saved __atmos_auth_savedk
 (( ${+__atmos_auth_tried} )) || typeset -ga __atmos_auth_tried
+# Extra variables saved beyond __atmos_auth_vars (an identity's env:), and those inherited as ours.
+(( ${+__atmos_auth_extra} )) || typeset -ga __atmos_auth_extra __atmos_auth_ikeys
 
 # The Atmos repository holding $1 (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d), in REPLY.
 __atmos_auth_root() {
@@ -39,37 +41,98 @@ __atmos_auth_root() {
   done
 }
 
+# Remember one variable's value (or its absence) and kind (x: exported, s: shell only).
+__atmos_auth_save_one() {
+  emulate -L zsh
+  local v=$1 t
+  unset "__atmos_auth_saved[$v]" "__atmos_auth_savedk[$v]"
+  t=${(tP)v}
+  [[ -z $t ]] && return 0
+  __atmos_auth_saved[$v]=${(P)v}
+  if [[ $t == *export* ]]; then __atmos_auth_savedk[$v]=x; else __atmos_auth_savedk[$v]=s; fi
+}
+
+# Put one variable back exactly as __atmos_auth_save_one found it.
+__atmos_auth_restore_one() {
+  emulate -L zsh
+  local v=$1
+  case ${__atmos_auth_savedk[$v]-} in
+    x) typeset -gx "$v=${__atmos_auth_saved[$v]}" ;;
+    s) typeset -g +x "$v=${__atmos_auth_saved[$v]}" ;;
+    *) unset "$v" ;;
+  esac
+  unset "__atmos_auth_saved[$v]" "__atmos_auth_savedk[$v]"
+}
+
 # Remember the shell's own values (or their absence) before the first identity is applied. Values
 # inherited from a parent shell's hook (ATMOS_AUTH_IDENTITY already set) are atmos-auth's, not the
-# user's: they are remembered as absent.
+# user's: they are remembered as absent, and so are the extra variables its env: set (listed in the
+# inherited ATMOS_AUTH_ENV_KEYS).
 __atmos_auth_save() {
   emulate -L zsh
-  local v t
+  local v
   integer inherited=${+ATMOS_AUTH_IDENTITY}
   __atmos_auth_saved=()
   __atmos_auth_savedk=()
+  __atmos_auth_extra=()
+  __atmos_auth_ikeys=()
+  (( inherited )) && __atmos_auth_ikeys=(${=ATMOS_AUTH_ENV_KEYS-})
   for v in $__atmos_auth_vars; do
     (( inherited && ${__atmos_auth_managed[(Ie)$v]} )) && continue
-    t=${(tP)v}
-    [[ -z $t ]] && continue
-    __atmos_auth_saved[$v]=${(P)v}
-    if [[ $t == *export* ]]; then __atmos_auth_savedk[$v]=x; else __atmos_auth_savedk[$v]=s; fi
+    __atmos_auth_save_one $v
   done
 }
 
-# Put back exactly what __atmos_auth_save remembered.
+# The extra variables (an identity's env:) named on the first line of export's output, in reply:
+# export puts ATMOS_AUTH_ENV_KEYS first, and its value holds only names and spaces.
+__atmos_auth_keys_of() {
+  emulate -L zsh
+  local first=${1%%$'\n'*}
+  reply=()
+  if [[ $first == "export ATMOS_AUTH_ENV_KEYS='"*"';" ]]; then
+    first=${first#"export ATMOS_AUTH_ENV_KEYS='"}
+    first=${first%"';"}
+    [[ $first == *[^A-Za-z0-9_\ ]* ]] || reply=(${=first})
+  fi
+}
+
+# Before applying an identity: remember the user's values of extra names not remembered yet.
+__atmos_auth_save_extra() {
+  emulate -L zsh
+  local v
+  for v in "$@"; do
+    (( ${__atmos_auth_extra[(Ie)$v]} )) && continue
+    if (( ${__atmos_auth_ikeys[(Ie)$v]} )); then
+      unset "__atmos_auth_saved[$v]" "__atmos_auth_savedk[$v]"
+    else
+      __atmos_auth_save_one $v
+    fi
+    __atmos_auth_extra+=($v)
+  done
+}
+
+# After applying an identity: extra names the previous one set and this one does not get the
+# user's values back.
+__atmos_auth_drop_extra() {
+  emulate -L zsh
+  local v
+  local -a keep
+  for v in $__atmos_auth_extra; do
+    if (( ${argv[(Ie)$v]} )); then keep+=($v); else __atmos_auth_restore_one $v; fi
+  done
+  __atmos_auth_extra=($keep)
+}
+
+# Put back exactly what __atmos_auth_save (and __atmos_auth_save_extra) remembered.
 __atmos_auth_restore() {
   emulate -L zsh
   local v
-  for v in $__atmos_auth_vars; do
-    case ${__atmos_auth_savedk[$v]-} in
-      x) typeset -gx "$v=${__atmos_auth_saved[$v]}" ;;
-      s) typeset -g +x "$v=${__atmos_auth_saved[$v]}" ;;
-      *) unset "$v" ;;
-    esac
+  for v in $__atmos_auth_vars $__atmos_auth_extra; do
+    __atmos_auth_restore_one $v
   done
   __atmos_auth_saved=()
   __atmos_auth_savedk=()
+  __atmos_auth_extra=()
   __atmos_auth_active=0
   __atmos_auth_exp=''
 }
@@ -99,7 +162,12 @@ __atmos_auth_run() {
   fi
   __atmos_auth_tried=("${(@)__atmos_auth_tried:#${(b)root}}")
   (( __atmos_auth_active )) || __atmos_auth_save
+  local -a reply keys
+  __atmos_auth_keys_of "$out"
+  keys=($reply)
+  __atmos_auth_save_extra $keys
   eval "$out"
+  __atmos_auth_drop_extra $keys
   if [[ -n ${ATMOS_AUTH_IDENTITY+x} ]]; then
     __atmos_auth_active=1
     __atmos_auth_epoch "${AWS_CREDENTIAL_EXPIRATION-}"

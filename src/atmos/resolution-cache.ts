@@ -15,7 +15,8 @@ import { readPrivateFile, removePrivateFile, writePrivateFileSync } from '../uti
 import type { Resolution } from './types.ts';
 import { route } from '../util/hot-state.ts';
 
-const VERSION = 2;
+// 3: identities' env:, aws/user keys and session durations, assume-role durations as Atmos reads them.
+const VERSION = 3;
 
 /** What a file or directory looked like: mtime:size:ino, or '-' when absent. */
 type Signature = string;
@@ -138,7 +139,8 @@ function isResolution(v: unknown): v is Resolution {
   if (!isObject(v)) return false;
   return strOrNull(v.root) && strOrNull(v.identity) && strOrNull(v.region) && isStrings(v.profiles) && isStrings(v.stacks) &&
     isStrings(v.files) && isStrings(v.dirs) && (v.absent === undefined || isStrings(v.absent)) &&
-    Array.isArray(v.chain) && v.chain.every((h) => isObject(h) && typeof h.kind === 'string' && typeof h.name === 'string');
+    Array.isArray(v.chain) && v.chain.every((h) => isObject(h) && typeof h.kind === 'string' && typeof h.name === 'string') &&
+    (v.env === undefined || (Array.isArray(v.env) && v.env.every((e) => isObject(e) && typeof e.key === 'string' && typeof e.value === 'string')));
 }
 
 function stale(why: string): null {
