@@ -85,6 +85,7 @@ export function resolveContext(opts: ResolveOptions): ResolvedContext {
     stacks,
   });
   if (base.root === null) {
+    if (opts.select) throw new ConfigError(`no atmos.yaml in ${dir} or above it: no stack ${opts.select.stack} to find`, undefined, { hint: 'run it inside the Atmos repository, or pass --dir' });
     return done({ root: null, profiles: [], stacks: [], identity: null, source: null, reason: 'no atmos.yaml in this directory or above it', region: null, chain: [] }, { providers: new Map(), identities: new Map() }, []);
   }
   const root = base.root;
