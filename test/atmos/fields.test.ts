@@ -5,7 +5,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { cli, repo } from './helpers.ts';
+import { readFileSync } from 'node:fs';
+import { ENV_DENYLIST } from '../../src/atmos/env-denylist.ts';
+import { cli, projectRoot, repo } from './helpers.ts';
 
 const BASE = `base_path: "."
 stacks:
@@ -87,6 +89,11 @@ test('env: a denied name is refused naming identity, key, file:line and why; not
     assert.match(r.stderr, why);
     assert.match(r.stderr, /SECURITY\.md/);
   }
+});
+
+test('SECURITY.md lists every deny-list entry (the module is the source)', () => {
+  const doc = readFileSync(join(projectRoot, 'SECURITY.md'), 'utf8');
+  for (const [pattern] of ENV_DENYLIST) assert.ok(doc.includes(`| \`${pattern}\` |`), pattern);
 });
 
 test('env: malformed entries are configuration errors with their position', () => {
