@@ -17,6 +17,7 @@ type Rule = readonly [pattern: string, reason: string];
 const CODE = 'makes the shell, the dynamic loader or a runtime run code';
 const REDIRECT = 'sends credentials, requests or TLS trust elsewhere';
 const OURS = 'is set by atmos-auth itself (credentials, markers or hook inputs)';
+const READONLY = 'is read-only or special in bash, zsh or fish (an assignment fails or changes the shell itself)';
 
 /** The deny-list, with a reason per entry (also in SECURITY.md). */
 export const ENV_DENYLIST: readonly Rule[] = [
@@ -68,6 +69,29 @@ export const ENV_DENYLIST: readonly Rule[] = [
   ['RANDOM', "is the shell's own"],
   ['REPLY', 'is used by the hook itself'],
   ['_*', 'shell-private variables (bash `_`, the hook state __atmos_auth_*)'],
+  ['UID', READONLY],
+  ['EUID', READONLY],
+  ['GID', READONLY],
+  ['EGID', READONLY],
+  ['PPID', READONLY],
+  ['BASHPID', READONLY],
+  ['USERNAME', READONLY],
+  ['SHLVL', READONLY],
+  ['LINENO', READONLY],
+  ['GROUPS', READONLY],
+  ['FUNCNAME', READONLY],
+  ['DIRSTACK', READONLY],
+  ['PIPESTATUS', READONLY],
+  ['STATUS', READONLY],
+  ['VERSION', READONLY],
+  ['HOSTNAME', READONLY],
+  ['UMASK', READONLY],
+  ['ARGV', READONLY],
+  ['ERRNO', READONLY],
+  ['OPTIND', READONLY],
+  ['OPTARG', READONLY],
+  ['TTY', READONLY],
+  ['TTYIDLE', READONLY],
   ['MAIL', 'shell mail checks'],
   ['MAILPATH', 'shell mail checks print its messages'],
   ['MAILCHECK', 'shell mail checks'],

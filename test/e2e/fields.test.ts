@@ -122,6 +122,16 @@ test('env: entries in every export format, after AWS_REGION (they win, as in Atm
   assert.not.ok(spawnSync('test', ['-e', join(sb.dir, 'pwned')]).status === 0);
 });
 
+test('profile mode: the env: entries come with AWS_CONFIG_FILE/AWS_PROFILE, no keys', async () => {
+  const r = await cli(sb, ['export', '--mode', 'profile']);
+  assert.is(r.code, 0, r.stderr);
+  const e = parseExports(r.stdout);
+  assert.is(e.KUBE_NAMESPACE, 'dev');
+  assert.is(e.AWS_REGION, 'eu-central-1');
+  assert.ok(e.AWS_PROFILE && e.AWS_CONFIG_FILE);
+  assert.is(e.AWS_ACCESS_KEY_ID, undefined);
+});
+
 test('exec: the child gets the env: entries with the credentials', async () => {
   const r = await cli(sb, ['exec', '--', 'sh', '-c', 'printf "%s|%s|%s" "$TF_VAR_team" "$KUBE_NAMESPACE" "$ATMOS_AUTH_ENV_KEYS"']);
   assert.is(r.code, 0, r.stderr);
