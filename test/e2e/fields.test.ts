@@ -4,7 +4,7 @@
 // DurationSeconds), env: entries in every export format, in exec's child and through direnv's
 // `use atmos`, and exec/whoami --stack/--component picking the component's identity.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -76,6 +76,11 @@ test('aws/user keys from YAML (!env), no local store: GetSessionToken with MFA f
   const ar = fake.requests().filter((q) => q.op === 'AssumeRole');
   assert.is(ar.length, 1);
   assert.is(ar[0]!.durationSeconds, 7200);
+  // The YAML secret never reaches the credentials cache (its chain records no secrets).
+  const credDir = join(sb.env.XDG_CACHE_HOME!, 'atmos-auth', 'credentials');
+  const files = readdirSync(credDir);
+  assert.ok(files.length >= 2);
+  for (const f of files) assert.not.ok(readFileSync(join(credDir, f), 'utf8').includes(SUPERADMIN.secretAccessKey), f);
   const left = (Date.parse(e.AWS_CREDENTIAL_EXPIRATION ?? '') - Date.now()) / 1000;
   assert.ok(left > 7000 && left <= 7200, `role credentials for 2 h, got ${left} s`);
   // Without the variables the keys are not in the YAML: the local store, which is empty.
