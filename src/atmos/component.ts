@@ -77,7 +77,15 @@ export function componentAuth(stack: { name: string; file: string; merged: YamlM
     identities.set(key, { name: known?.name ?? name, def: deepMerge(known?.def ?? {}, entry) as YamlMap });
     if (typeof entry.default === 'boolean') defaults.set(key, entry.default);
   }
-  const out: AuthConfig = { providers: auth.providers, identities };
+  // Providers declared in the section merge the same way (ComponentAuthConfig.Providers, schema_auth.go).
+  const providers = new Map<string, AuthEntry>(auth.providers);
+  const provs = isPlainMap(section) && isPlainMap(section.providers) ? section.providers : {};
+  for (const [name, entry] of Object.entries(provs)) {
+    if (!isPlainMap(entry)) continue;
+    const known = providers.get(name.toLowerCase());
+    providers.set(name.toLowerCase(), { name: known?.name ?? name, def: deepMerge(known?.def ?? {}, entry) as YamlMap });
+  }
+  const out: AuthConfig = { providers, identities };
   const chosen = [...defaults].filter(([, v]) => v).map(([k]) => identities.get(k)!.name);
   if (chosen.length > 1) {
     throw new ConfigError(`several default identities for component '${component}' of stack ${stack.name}: ${chosen.join(', ')}; Atmos would not guess`, { file: stack.file }, {

@@ -228,6 +228,16 @@ components:
     two:
       auth: { identities: { a: { default: true }, b: { default: true } } }
     plain: {}
+    own:
+      auth:
+        providers:
+          team-sso: { kind: aws/iam-identity-center, start_url: https://team.awsapps.com/start, region: eu-west-1 }
+        identities:
+          team:
+            kind: aws/permission-set
+            default: true
+            via: { provider: team-sso }
+            principal: { name: PS-TEAM, account: { id: "222222222222" } }
 `;
 
 test('--stack/--component: the component\'s auth section chooses, demotes or overrides, as atmos terraform plan C -s S', () => {
@@ -251,6 +261,9 @@ test('--stack/--component: the component\'s auth section chooses, demotes or ove
   assert.is(iam.identity, 'a');
   assert.is(iam.chain[1]!.permissionSet, 'PS-IAM', 'a component declaration merges over the identity');
   assert.is(iam.region, 'eu-west-1');
+  const own = resolveJson(elsewhere, ['-s', 'plat-dev', '-c', 'own']);
+  assert.is(own.identity, 'team', 'a component may declare its own provider and identity');
+  assert.is(own.chain[0]!.startUrl, 'https://team.awsapps.com/start');
   // ATMOS_IDENTITY still wins over any default, as in Atmos.
   assert.is(resolveJson(elsewhere, ['-s', 'plat-dev', '-c', 'vpc'], { ATMOS_IDENTITY: 'a' }).identity, 'a');
   const errs: [string[], RegExp, number][] = [
