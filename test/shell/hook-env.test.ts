@@ -22,9 +22,10 @@ const prompt: Record<HookShell, string> = {
 };
 
 const show: Record<HookShell, string> = {
-  zsh: `show() { local v t; for v in "$@"; do if [[ -v $v ]]; then t=\${(tP)v}; [[ $t == *export* ]] && t='' || t=scalar; print -r -- "$v=[\${(P)v}]$t"; else print -r -- "$v=UNSET"; fi; done; }`,
-  bash: `show() { local v; for v in "$@"; do if [[ -v $v ]]; then if [[ \${!v@a} == *x* ]]; then printf '%s=[%s]\\n' "$v" "\${!v}"; else printf '%s=[%s]scalar\\n' "$v" "\${!v}"; fi; else printf '%s=UNSET\\n' "$v"; fi; done; }`,
-  fish: `function show; for v in $argv; if set -q $v; if set -qx $v; printf '%s=[%s]\\n' $v "$$v"; else; printf '%s=[%s]scalar\\n' $v "$$v"; end; else; printf '%s=UNSET\\n' $v; end; end; end`,
+  // Locals named __s*: the variables shown may be called v, t, s ... (see the test of such names).
+  zsh: `show() { local __sv __st; for __sv in "$@"; do if [[ -v $__sv ]]; then __st=\${(tP)__sv}; [[ $__st == *export* ]] && __st='' || __st=scalar; print -r -- "$__sv=[\${(P)__sv}]$__st"; else print -r -- "$__sv=UNSET"; fi; done; }`,
+  bash: `show() { local __sv; for __sv in "$@"; do if [[ -v $__sv ]]; then if [[ \${!__sv@a} == *x* ]]; then printf '%s=[%s]\\n' "$__sv" "\${!__sv}"; else printf '%s=[%s]scalar\\n' "$__sv" "\${!__sv}"; fi; else printf '%s=UNSET\\n' "$__sv"; fi; done; }`,
+  fish: `function show; for __sv in $argv; if set -q $__sv; if set -qx $__sv; printf '%s=[%s]\\n' $__sv "$$__sv"; else; printf '%s=[%s]scalar\\n' $__sv "$$__sv"; end; else; printf '%s=UNSET\\n' $__sv; end; end; end`,
 };
 
 const setVar = (shell: HookShell, name: string, value: string, exported = true) =>
@@ -90,6 +91,19 @@ for (const shell of shells) {
     const out = runShell(shell, [show[shell], `source ${hook(shell)}`, `cd ${r.dev}`, prompt[shell], `cd ${r.outside}`, prompt[shell], 'show FOO BAR ATMOS_AUTH_ENV_KEYS'].join('\n'), env);
     assert.is(out.stderr, '');
     assert.is(out.stdout, 'FOO=UNSET\nBAR=[users-bar]\nATMOS_AUTH_ENV_KEYS=UNSET\n');
+  });
+
+  test(`${shell}: env: names equal to the hooks' own local names (root, mode, out, v, s ...) are applied and restored`, () => {
+    const r = fakeRepo();
+    const names = ['v', 's', 'k', 'm', 't', 'e', 'i', 'root', 'mode', 'out', 'rc', 'quiet', 'cmd', 'keys', 'keep', 'first', 'inputs', 'now', 'attrs', 'inherited'];
+    fakeExport(r.dev, withIdentityVars(identityChange('plat-dev/terraform', 'apply', 42 * 60), names.map((n) => ({ key: n, value: `id-${n}` })), {}));
+    const out = runShell(shell, [show[shell], `source ${hook(shell)}`, setVar(shell, 'mode', 'user mode'), setVar(shell, 'v', 'user v', false),
+      `cd ${r.dev}`, prompt[shell], 'echo ---dev', `show ${names.join(' ')}`,
+      `cd ${r.outside}`, prompt[shell], 'echo ---left', `show ${names.join(' ')}`].join('\n'), r.env);
+    assert.is(out.stderr, '');
+    const [, dev, left] = out.stdout.split(/---\w+\n/);
+    assert.is(dev, names.map((n) => `${n}=[id-${n}]\n`).join(''));
+    assert.is(left, names.map((n) => (n === 'mode' ? 'mode=[user mode]\n' : n === 'v' ? 'v=[user v]scalar\n' : `${n}=UNSET\n`)).join(''));
   });
 
   test(`${shell}: a directory of the repository without an identity restores the extras too`, () => {
