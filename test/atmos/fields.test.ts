@@ -5,9 +5,20 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { ENV_DENYLIST } from '../../src/atmos/env-denylist.ts';
-import { cli, projectRoot, repo } from './helpers.ts';
+import { cli, projectRoot, repo as makeRepo } from './helpers.ts';
+
+const made: string[] = [];
+/** helpers.ts's repo(), removed after the suite. */
+function repo(files: Record<string, string>): string {
+  const r = makeRepo(files);
+  made.push(r);
+  return r;
+}
+test.after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 const BASE = `base_path: "."
 stacks:

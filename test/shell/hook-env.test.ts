@@ -6,13 +6,23 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { fakeExport, fakeRepo, hookFile, identityChange, runShell, shells, tempDir } from '../helpers/shells.ts';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fakeExport, fakeRepo as makeFakeRepo, hookFile, identityChange, runShell, shells, tempDir } from '../helpers/shells.ts';
 import { withIdentityVars } from '../../src/shell/env.ts';
 import { bash as posixFormat } from '../../src/shell/formats/posix.ts';
 import type { HookShell } from '../../src/shell/scripts.ts';
 
 const hooks = tempDir();
+const made: string[] = [hooks];
+/** helpers' fakeRepo(), removed after the suite. */
+function fakeRepo() {
+  const r = makeFakeRepo();
+  made.push(r.base);
+  return r;
+}
+test.after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 const hook = (s: HookShell) => hookFile(hooks, s, ['atmos-auth-not-used']);
 
 const prompt: Record<HookShell, string> = {
