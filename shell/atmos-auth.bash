@@ -23,6 +23,9 @@ __atmos_auth_retry=${__atmos_auth_retry:-0}
 __atmos_auth_exp=${__atmos_auth_exp-}
 # Repositories where a run failed (newline separated): later runs there are quiet, never log in.
 __atmos_auth_tried=${__atmos_auth_tried-}
+# Extra variables saved beyond __atmos_auth_vars (an identity's env:), and those inherited as ours.
+if [[ -z ${__atmos_auth_extra+x} ]]; then __atmos_auth_extra=(); fi
+__atmos_auth_ikeys=${__atmos_auth_ikeys- }
 
 # The Atmos repository holding $1 (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d), in REPLY.
 __atmos_auth_root() {
@@ -39,42 +42,97 @@ __atmos_auth_root() {
   done
 }
 
-# Remember the shell's own values (or their absence) before the first identity is applied, each in
-# __atmos_auth_saved_<NAME> with its kind (x: exported, s: shell only) in __atmos_auth_savedk_<NAME>.
+# Remember one variable's value (or its absence): the value in __atmos_auth_saved_<NAME>, its kind
+# (x: exported, s: shell only) in __atmos_auth_savedk_<NAME>.
+__atmos_auth_save_one() {
+  local __aa_v=$1 __aa_a
+  unset -v "__atmos_auth_saved_$__aa_v" "__atmos_auth_savedk_$__aa_v"
+  [[ -n ${!__aa_v+x} ]] || return 0
+  printf -v "__atmos_auth_saved_$__aa_v" '%s' "${!__aa_v}"
+  __aa_a=x
+  if (( BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4) )); then
+    __aa_a=${!__aa_v@a}
+    [[ $__aa_a == *x* ]] && __aa_a=x || __aa_a=s
+  fi
+  printf -v "__atmos_auth_savedk_$__aa_v" '%s' "$__aa_a"
+}
+
+# Put one variable back exactly as __atmos_auth_save_one found it. (Locals are __aa_*: bash scopes
+# dynamically, and an identity's env: may name any variable outside the _* names it may not set.)
+__atmos_auth_restore_one() {
+  local __aa_v=$1 __aa_k=__atmos_auth_savedk_$1 __aa_s=__atmos_auth_saved_$1
+  case ${!__aa_k-} in
+    x) printf -v "$__aa_v" '%s' "${!__aa_s}"; export "${__aa_v?}" ;;
+    s) printf -v "$__aa_v" '%s' "${!__aa_s}"; export -n "${__aa_v?}" ;;
+    *) unset -v "$__aa_v" ;;
+  esac
+  unset -v "$__aa_k" "$__aa_s"
+}
+
+# Remember the shell's own values (or their absence) before the first identity is applied.
 # Values inherited from a parent shell's hook (ATMOS_AUTH_IDENTITY already set) are atmos-auth's,
-# not the user's: they are remembered as absent.
+# not the user's: they are remembered as absent, and so are the extra variables its env: set
+# (listed in the inherited ATMOS_AUTH_ENV_KEYS).
 __atmos_auth_save() {
-  local v m inherited=0 attrs
-  [[ -n ${ATMOS_AUTH_IDENTITY+x} ]] && inherited=1
-  for v in "${__atmos_auth_vars[@]}"; do
-    unset -v "__atmos_auth_saved_$v" "__atmos_auth_savedk_$v"
-    if (( inherited )); then
-      for m in "${__atmos_auth_managed[@]}"; do [[ $m == "$v" ]] && continue 2; done
+  local __aa_v __aa_m __aa_inh=0
+  [[ -n ${ATMOS_AUTH_IDENTITY+x} ]] && __aa_inh=1
+  __atmos_auth_ikeys=' '
+  (( __aa_inh )) && __atmos_auth_ikeys=" ${ATMOS_AUTH_ENV_KEYS-} "
+  __atmos_auth_extra=()
+  for __aa_v in "${__atmos_auth_vars[@]}"; do
+    if (( __aa_inh )); then
+      for __aa_m in "${__atmos_auth_managed[@]}"; do
+        if [[ $__aa_m == "$__aa_v" ]]; then unset -v "__atmos_auth_saved_$__aa_v" "__atmos_auth_savedk_$__aa_v"; continue 2; fi
+      done
     fi
-    [[ -n ${!v+x} ]] || continue
-    printf -v "__atmos_auth_saved_$v" '%s' "${!v}"
-    attrs=x
-    if (( BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4) )); then
-      attrs=${!v@a}
-      [[ $attrs == *x* ]] && attrs=x || attrs=s
-    fi
-    printf -v "__atmos_auth_savedk_$v" '%s' "$attrs"
+    __atmos_auth_save_one "$__aa_v"
   done
 }
 
-# Put back exactly what __atmos_auth_save remembered.
-__atmos_auth_restore() {
-  local v k s
-  for v in "${__atmos_auth_vars[@]}"; do
-    k=__atmos_auth_savedk_$v
-    s=__atmos_auth_saved_$v
-    case ${!k-} in
-      x) printf -v "$v" '%s' "${!s}"; export "${v?}" ;;
-      s) printf -v "$v" '%s' "${!s}"; export -n "${v?}" ;;
-      *) unset -v "$v" ;;
-    esac
-    unset -v "$k" "$s"
+# The extra variables (an identity's env:) named on the first line of export's output, in REPLY:
+# export puts ATMOS_AUTH_ENV_KEYS first, and its value holds only names and spaces.
+__atmos_auth_keys_of() {
+  local __aa_f=${1%%$'\n'*}
+  REPLY=''
+  if [[ $__aa_f == "export ATMOS_AUTH_ENV_KEYS='"*"';" ]]; then
+    __aa_f=${__aa_f#"export ATMOS_AUTH_ENV_KEYS='"}
+    __aa_f=${__aa_f%"';"}
+    [[ $__aa_f == *[!A-Za-z0-9_\ ]* ]] || REPLY=$__aa_f
+  fi
+}
+
+# Before applying an identity: remember the user's values of extra names not remembered yet.
+__atmos_auth_save_extra() {
+  local __aa_v __aa_e
+  for __aa_v in $1; do
+    for __aa_e in "${__atmos_auth_extra[@]}"; do [[ $__aa_e == "$__aa_v" ]] && continue 2; done
+    if [[ $__atmos_auth_ikeys == *" $__aa_v "* ]]; then
+      unset -v "__atmos_auth_saved_$__aa_v" "__atmos_auth_savedk_$__aa_v"
+    else
+      __atmos_auth_save_one "$__aa_v"
+    fi
+    __atmos_auth_extra+=("$__aa_v")
   done
+}
+
+# After applying an identity: extra names the previous one set and this one does not get the
+# user's values back.
+__atmos_auth_drop_extra() {
+  local __aa_v
+  local -a __aa_keep=()
+  for __aa_v in "${__atmos_auth_extra[@]}"; do
+    if [[ " $1 " == *" $__aa_v "* ]]; then __aa_keep+=("$__aa_v"); else __atmos_auth_restore_one "$__aa_v"; fi
+  done
+  __atmos_auth_extra=("${__aa_keep[@]}")
+}
+
+# Put back exactly what __atmos_auth_save (and __atmos_auth_save_extra) remembered.
+__atmos_auth_restore() {
+  local __aa_v
+  for __aa_v in "${__atmos_auth_vars[@]}" "${__atmos_auth_extra[@]}"; do
+    __atmos_auth_restore_one "$__aa_v"
+  done
+  __atmos_auth_extra=()
   __atmos_auth_active=0
   __atmos_auth_exp=''
 }
@@ -83,31 +141,35 @@ __atmos_auth_restore() {
 # command has said why on stderr (shown once per repository: later runs there are quiet and never
 # log in), and nothing changes.
 __atmos_auth_run() {
-  local root=$1 mode=$2 out rc quiet=0 REPLY
-  local -a cmd
-  if [[ -n ${ATMOS_AUTH_BIN-} ]]; then cmd=("$ATMOS_AUTH_BIN"); else cmd=("${__atmos_auth_cmd[@]}"); fi
-  if [[ $mode != force && $'\n'$__atmos_auth_tried$'\n' == *$'\n'"$root"$'\n'* ]]; then quiet=1; fi
-  if (( quiet )); then
-    out=$("${cmd[@]}" export --format bash --no-login 2>/dev/null)
-    rc=$?
+  local __aa_root=$1 __aa_mode=$2 __aa_out __aa_rc __aa_quiet=0 REPLY __aa_keys
+  local -a __aa_cmd
+  if [[ -n ${ATMOS_AUTH_BIN-} ]]; then __aa_cmd=("$ATMOS_AUTH_BIN"); else __aa_cmd=("${__atmos_auth_cmd[@]}"); fi
+  if [[ $__aa_mode != force && $'\n'$__atmos_auth_tried$'\n' == *$'\n'"$__aa_root"$'\n'* ]]; then __aa_quiet=1; fi
+  if (( __aa_quiet )); then
+    __aa_out=$("${__aa_cmd[@]}" export --format bash --no-login 2>/dev/null)
+    __aa_rc=$?
   else
     # Remembered before the run: Ctrl-C during a login ends PROMPT_COMMAND right there.
-    if [[ $'\n'$__atmos_auth_tried$'\n' != *$'\n'"$root"$'\n'* ]]; then
-      __atmos_auth_tried+=$root$'\n'
+    if [[ $'\n'$__atmos_auth_tried$'\n' != *$'\n'"$__aa_root"$'\n'* ]]; then
+      __atmos_auth_tried+=$__aa_root$'\n'
     fi
-    out=$("${cmd[@]}" export --format bash)
-    rc=$?
+    __aa_out=$("${__aa_cmd[@]}" export --format bash)
+    __aa_rc=$?
   fi
-  if (( rc != 0 )); then
+  if (( __aa_rc != 0 )); then
     __atmos_auth_now
     __atmos_auth_retry=$(( REPLY + 60 ))
     return 0
   fi
   __atmos_auth_tried=$'\n'$__atmos_auth_tried
-  __atmos_auth_tried=${__atmos_auth_tried/$'\n'"$root"$'\n'/$'\n'}
+  __atmos_auth_tried=${__atmos_auth_tried/$'\n'"$__aa_root"$'\n'/$'\n'}
   __atmos_auth_tried=${__atmos_auth_tried#$'\n'}
   (( __atmos_auth_active )) || __atmos_auth_save
-  eval "$out"
+  __atmos_auth_keys_of "$__aa_out"
+  __aa_keys=$REPLY
+  __atmos_auth_save_extra "$__aa_keys"
+  eval "$__aa_out"
+  __atmos_auth_drop_extra "$__aa_keys"
   if [[ -n ${ATMOS_AUTH_IDENTITY+x} ]]; then
     __atmos_auth_active=1
     __atmos_auth_epoch "${AWS_CREDENTIAL_EXPIRATION-}"
@@ -119,22 +181,22 @@ __atmos_auth_run() {
 
 # The decision, in shell code only. $1: prompt or force.
 __atmos_auth_hook() {
-  local mode=${1-prompt} REPLY inputs
-  inputs="${ATMOS_PROFILE-}|${ATMOS_IDENTITY-}|${ATMOS_CLI_CONFIG_PATH-}|${ATMOS_BASE_PATH-}|${ATMOS_AUTH_BIN-}|${ATMOS_AUTH_MODE-}"
-  if [[ $mode != force && $PWD == "$__atmos_auth_pwd" && $inputs == "$__atmos_auth_inputs" ]]; then
+  local __aa_mode=${1-prompt} REPLY __aa_inputs
+  __aa_inputs="${ATMOS_PROFILE-}|${ATMOS_IDENTITY-}|${ATMOS_CLI_CONFIG_PATH-}|${ATMOS_BASE_PATH-}|${ATMOS_AUTH_BIN-}|${ATMOS_AUTH_MODE-}"
+  if [[ $__aa_mode != force && $PWD == "$__atmos_auth_pwd" && $__aa_inputs == "$__atmos_auth_inputs" ]]; then
     (( __atmos_auth_active )) || return 0
     [[ -n $__atmos_auth_exp ]] || return 0
     __atmos_auth_now
     (( REPLY < __atmos_auth_exp - 300 || REPLY < __atmos_auth_retry )) && return 0
   fi
   __atmos_auth_pwd=$PWD
-  __atmos_auth_inputs=$inputs
+  __atmos_auth_inputs=$__aa_inputs
   __atmos_auth_root "$PWD"
   if [[ -z $REPLY ]]; then
     (( __atmos_auth_active )) && __atmos_auth_restore
     return 0
   fi
-  __atmos_auth_run "$REPLY" "$mode"
+  __atmos_auth_run "$REPLY" "$__aa_mode"
   return 0
 }
 

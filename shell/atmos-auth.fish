@@ -23,6 +23,9 @@ set -q __atmos_auth_retry; or set -g __atmos_auth_retry 0
 set -q __atmos_auth_exp; or set -g __atmos_auth_exp ''
 # Repositories where a run failed: later runs there are quiet and never log in.
 set -q __atmos_auth_tried; or set -g __atmos_auth_tried
+# Extra variables saved beyond __atmos_auth_vars (an identity's env:), and those inherited as ours.
+set -q __atmos_auth_extra; or set -g __atmos_auth_extra
+set -q __atmos_auth_ikeys; or set -g __atmos_auth_ikeys
 
 # The Atmos repository holding $argv[1] (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d).
 function __atmos_auth_root --argument-names d
@@ -41,45 +44,103 @@ function __atmos_auth_root --argument-names d
     end
 end
 
-# Remember the shell's own values (or their absence) before the first identity is applied: the value
-# in __atmos_auth_saved_<NAME>, its kind (x: exported, s: shell only) in __atmos_auth_savedk_<NAME>.
-# Values inherited from a parent shell's hook (ATMOS_AUTH_IDENTITY already set) are atmos-auth's, not
-# the user's: they are remembered as absent.
-function __atmos_auth_save
-    set -l inherited 0
-    set -q ATMOS_AUTH_IDENTITY; and set inherited 1
-    for v in $__atmos_auth_vars
-        set -e __atmos_auth_saved_$v
-        set -e __atmos_auth_savedk_$v
-        test $inherited = 1; and contains -- $v $__atmos_auth_managed; and continue
-        set -q $v; or continue
-        set -g __atmos_auth_saved_$v $$v
-        if set -qx $v
-            set -g __atmos_auth_savedk_$v x
-        else
-            set -g __atmos_auth_savedk_$v s
-        end
+# Locals are __aa_*: an identity's env: may name any variable outside the _* names it may not set,
+# and `set -e NAME` in export's lines removes a local of that name first.
+# Remember one variable's value (or its absence): the value in __atmos_auth_saved_<NAME>, its kind
+# (x: exported, s: shell only) in __atmos_auth_savedk_<NAME>.
+function __atmos_auth_save_one --argument-names __aa_v
+    set -e __atmos_auth_saved_$__aa_v
+    set -e __atmos_auth_savedk_$__aa_v
+    set -q $__aa_v; or return 0
+    set -g __atmos_auth_saved_$__aa_v $$__aa_v
+    if set -qx $__aa_v
+        set -g __atmos_auth_savedk_$__aa_v x
+    else
+        set -g __atmos_auth_savedk_$__aa_v s
     end
 end
 
-# Put back exactly what __atmos_auth_save remembered.
-function __atmos_auth_restore
-    for v in $__atmos_auth_vars
-        set -l k __atmos_auth_savedk_$v
-        set -l s __atmos_auth_saved_$v
-        if set -q $k
-            if test "$$k" = x
-                set -gx $v $$s
-            else
-                set -e $v
-                set -g $v $$s
-            end
+# Put one variable back exactly as __atmos_auth_save_one found it.
+function __atmos_auth_restore_one --argument-names __aa_v
+    set -l __aa_k __atmos_auth_savedk_$__aa_v
+    set -l __aa_s __atmos_auth_saved_$__aa_v
+    if set -q $__aa_k
+        if test "$$__aa_k" = x
+            set -gx $__aa_v $$__aa_s
         else
-            set -e $v
+            set -e $__aa_v
+            set -g $__aa_v $$__aa_s
         end
-        set -e $k
-        set -e $s
+    else
+        set -e $__aa_v
     end
+    set -e $__aa_k
+    set -e $__aa_s
+end
+
+# Remember the shell's own values (or their absence) before the first identity is applied. Values
+# inherited from a parent shell's hook (ATMOS_AUTH_IDENTITY already set) are atmos-auth's, not the
+# user's: they are remembered as absent, and so are the extra variables its env: set (listed in the
+# inherited ATMOS_AUTH_ENV_KEYS).
+function __atmos_auth_save
+    set -l __aa_inherited 0
+    set -q ATMOS_AUTH_IDENTITY; and set __aa_inherited 1
+    set -g __atmos_auth_extra
+    set -g __atmos_auth_ikeys
+    test $__aa_inherited = 1; and set -g __atmos_auth_ikeys (string split -n ' ' -- "$ATMOS_AUTH_ENV_KEYS")
+    for __aa_v in $__atmos_auth_vars
+        if test $__aa_inherited = 1; and contains -- $__aa_v $__atmos_auth_managed
+            set -e __atmos_auth_saved_$__aa_v
+            set -e __atmos_auth_savedk_$__aa_v
+            continue
+        end
+        __atmos_auth_save_one $__aa_v
+    end
+end
+
+# The extra variables (an identity's env:) named on the first line of export's output: export puts
+# ATMOS_AUTH_ENV_KEYS first, and its value holds only names and spaces.
+function __atmos_auth_keys_of --argument-names __aa_out
+    set -l __aa_first (string split -m1 \n -- $__aa_out)[1]
+    set -l __aa_m (string match -r "^set -gx ATMOS_AUTH_ENV_KEYS '([A-Za-z0-9_ ]*)';\$" -- $__aa_first)
+    and string split -n ' ' -- $__aa_m[2]
+    return 0
+end
+
+# Before applying an identity: remember the user's values of extra names not remembered yet.
+function __atmos_auth_save_extra
+    for __aa_v in $argv
+        contains -- $__aa_v $__atmos_auth_extra; and continue
+        if contains -- $__aa_v $__atmos_auth_ikeys
+            set -e __atmos_auth_saved_$__aa_v
+            set -e __atmos_auth_savedk_$__aa_v
+        else
+            __atmos_auth_save_one $__aa_v
+        end
+        set -g -a __atmos_auth_extra $__aa_v
+    end
+end
+
+# After applying an identity: extra names the previous one set and this one does not get the
+# user's values back.
+function __atmos_auth_drop_extra
+    set -l __aa_keep
+    for __aa_v in $__atmos_auth_extra
+        if contains -- $__aa_v $argv
+            set -a __aa_keep $__aa_v
+        else
+            __atmos_auth_restore_one $__aa_v
+        end
+    end
+    set -g __atmos_auth_extra $__aa_keep
+end
+
+# Put back exactly what __atmos_auth_save (and __atmos_auth_save_extra) remembered.
+function __atmos_auth_restore
+    for __aa_v in $__atmos_auth_vars $__atmos_auth_extra
+        __atmos_auth_restore_one $__aa_v
+    end
+    set -g __atmos_auth_extra
     set -g __atmos_auth_active 0
     set -g __atmos_auth_exp ''
 end
@@ -87,29 +148,32 @@ end
 # Runs `atmos-auth export` for the repository $argv[1] and applies its lines. On failure the export
 # command has said why on stderr (shown once per repository: later runs there are quiet and never
 # log in), and nothing changes.
-function __atmos_auth_run --argument-names root mode
-    set -l cmd $__atmos_auth_cmd
-    test -n "$ATMOS_AUTH_BIN"; and set cmd $ATMOS_AUTH_BIN
-    set -l out
-    set -l rc 0
-    if test "$mode" != force; and contains -- $root $__atmos_auth_tried
-        set out ($cmd export --format fish --no-login 2>/dev/null | string collect)
-        set rc $pipestatus[1]
+function __atmos_auth_run --argument-names __aa_root __aa_mode
+    set -l __aa_cmd $__atmos_auth_cmd
+    test -n "$ATMOS_AUTH_BIN"; and set __aa_cmd $ATMOS_AUTH_BIN
+    set -l __aa_out
+    set -l __aa_rc 0
+    if test "$__aa_mode" != force; and contains -- $__aa_root $__atmos_auth_tried
+        set __aa_out ($__aa_cmd export --format fish --no-login 2>/dev/null | string collect)
+        set __aa_rc $pipestatus[1]
     else
         # Remembered before the run: Ctrl-C during a login ends this function right there.
-        contains -- $root $__atmos_auth_tried; or set -g -a __atmos_auth_tried $root
-        set out ($cmd export --format fish | string collect)
-        set rc $pipestatus[1]
+        contains -- $__aa_root $__atmos_auth_tried; or set -g -a __atmos_auth_tried $__aa_root
+        set __aa_out ($__aa_cmd export --format fish | string collect)
+        set __aa_rc $pipestatus[1]
     end
-    if test $rc -ne 0
+    if test $__aa_rc -ne 0
         set -g __atmos_auth_retry (math (__atmos_auth_now) + 60)
         return 0
     end
-    if set -l i (contains -i -- $root $__atmos_auth_tried)
-        set -e __atmos_auth_tried[$i]
+    if set -l __aa_i (contains -i -- $__aa_root $__atmos_auth_tried)
+        set -e __atmos_auth_tried[$__aa_i]
     end
     test $__atmos_auth_active = 1; or __atmos_auth_save
-    eval $out
+    set -l __aa_keys (__atmos_auth_keys_of "$__aa_out")
+    __atmos_auth_save_extra $__aa_keys
+    eval $__aa_out
+    __atmos_auth_drop_extra $__aa_keys
     if set -q ATMOS_AUTH_IDENTITY
         set -g __atmos_auth_active 1
         set -g __atmos_auth_exp (__atmos_auth_epoch "$AWS_CREDENTIAL_EXPIRATION")
@@ -119,23 +183,23 @@ function __atmos_auth_run --argument-names root mode
 end
 
 # The decision, with builtins only. $argv[1]: pwd, prompt or force.
-function __atmos_auth_hook --argument-names mode
-    set -l inputs "$ATMOS_PROFILE|$ATMOS_IDENTITY|$ATMOS_CLI_CONFIG_PATH|$ATMOS_BASE_PATH|$ATMOS_AUTH_BIN|$ATMOS_AUTH_MODE"
-    if test "$mode" != force; and test "$PWD" = "$__atmos_auth_pwd"; and test "$inputs" = "$__atmos_auth_inputs"
+function __atmos_auth_hook --argument-names __aa_mode
+    set -l __aa_inputs "$ATMOS_PROFILE|$ATMOS_IDENTITY|$ATMOS_CLI_CONFIG_PATH|$ATMOS_BASE_PATH|$ATMOS_AUTH_BIN|$ATMOS_AUTH_MODE"
+    if test "$__aa_mode" != force; and test "$PWD" = "$__atmos_auth_pwd"; and test "$__aa_inputs" = "$__atmos_auth_inputs"
         test $__atmos_auth_active = 1; or return 0
         test -n "$__atmos_auth_exp"; or return 0
-        set -l now (__atmos_auth_now)
-        test $now -lt (math $__atmos_auth_exp - 300); and return 0
-        test $now -lt $__atmos_auth_retry; and return 0
+        set -l __aa_now (__atmos_auth_now)
+        test $__aa_now -lt (math $__atmos_auth_exp - 300); and return 0
+        test $__aa_now -lt $__atmos_auth_retry; and return 0
     end
     set -g __atmos_auth_pwd $PWD
-    set -g __atmos_auth_inputs $inputs
-    set -l root (__atmos_auth_root $PWD)
-    if test -z "$root"
+    set -g __atmos_auth_inputs $__aa_inputs
+    set -l __aa_root (__atmos_auth_root $PWD)
+    if test -z "$__aa_root"
         test $__atmos_auth_active = 1; and __atmos_auth_restore
         return 0
     end
-    __atmos_auth_run $root $mode
+    __atmos_auth_run $__aa_root $__aa_mode
     return 0
 end
 

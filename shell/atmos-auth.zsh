@@ -22,6 +22,8 @@ typeset -gi __atmos_auth_active="${__atmos_auth_active:-0}" __atmos_auth_retry="
 typeset -g __atmos_auth_exp="${__atmos_auth_exp-}"
 (( ${+__atmos_auth_saved} )) || typeset -gA __atmos_auth_saved __atmos_auth_savedk
 (( ${+__atmos_auth_tried} )) || typeset -ga __atmos_auth_tried
+# Extra variables saved beyond __atmos_auth_vars (an identity's env:), and those inherited as ours.
+(( ${+__atmos_auth_extra} )) || typeset -ga __atmos_auth_extra __atmos_auth_ikeys
 
 # The Atmos repository holding $1 (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d), in REPLY.
 __atmos_auth_root() {
@@ -39,37 +41,100 @@ __atmos_auth_root() {
   done
 }
 
+# Remember one variable's value (or its absence) and kind (x: exported, s: shell only). Locals of
+# the functions on the stack while export's lines run are __aa_*: zsh scopes dynamically, and an
+# identity's env: may name any variable outside the _* names it may not set.
+__atmos_auth_save_one() {
+  emulate -L zsh
+  local __aa_v=$1 __aa_t
+  unset "__atmos_auth_saved[$__aa_v]" "__atmos_auth_savedk[$__aa_v]"
+  __aa_t=${(tP)__aa_v}
+  [[ -z $__aa_t ]] && return 0
+  __atmos_auth_saved[$__aa_v]=${(P)__aa_v}
+  if [[ $__aa_t == *export* ]]; then __atmos_auth_savedk[$__aa_v]=x; else __atmos_auth_savedk[$__aa_v]=s; fi
+}
+
+# Put one variable back exactly as __atmos_auth_save_one found it.
+__atmos_auth_restore_one() {
+  emulate -L zsh
+  local __aa_v=$1
+  case ${__atmos_auth_savedk[$__aa_v]-} in
+    x) typeset -gx "$__aa_v=${__atmos_auth_saved[$__aa_v]}" ;;
+    s) typeset -g +x "$__aa_v=${__atmos_auth_saved[$__aa_v]}" ;;
+    *) unset "$__aa_v" ;;
+  esac
+  unset "__atmos_auth_saved[$__aa_v]" "__atmos_auth_savedk[$__aa_v]"
+}
+
 # Remember the shell's own values (or their absence) before the first identity is applied. Values
 # inherited from a parent shell's hook (ATMOS_AUTH_IDENTITY already set) are atmos-auth's, not the
-# user's: they are remembered as absent.
+# user's: they are remembered as absent, and so are the extra variables its env: set (listed in the
+# inherited ATMOS_AUTH_ENV_KEYS).
 __atmos_auth_save() {
   emulate -L zsh
-  local v t
-  integer inherited=${+ATMOS_AUTH_IDENTITY}
+  local __aa_v
+  integer __aa_inherited=${+ATMOS_AUTH_IDENTITY}
   __atmos_auth_saved=()
   __atmos_auth_savedk=()
-  for v in $__atmos_auth_vars; do
-    (( inherited && ${__atmos_auth_managed[(Ie)$v]} )) && continue
-    t=${(tP)v}
-    [[ -z $t ]] && continue
-    __atmos_auth_saved[$v]=${(P)v}
-    if [[ $t == *export* ]]; then __atmos_auth_savedk[$v]=x; else __atmos_auth_savedk[$v]=s; fi
+  __atmos_auth_extra=()
+  __atmos_auth_ikeys=()
+  (( __aa_inherited )) && __atmos_auth_ikeys=(${=ATMOS_AUTH_ENV_KEYS-})
+  for __aa_v in $__atmos_auth_vars; do
+    (( __aa_inherited && ${__atmos_auth_managed[(Ie)$__aa_v]} )) && continue
+    __atmos_auth_save_one $__aa_v
   done
 }
 
-# Put back exactly what __atmos_auth_save remembered.
+# The extra variables (an identity's env:) named on the first line of export's output, in reply:
+# export puts ATMOS_AUTH_ENV_KEYS first, and its value holds only names and spaces.
+__atmos_auth_keys_of() {
+  emulate -L zsh
+  local __aa_first=${1%%$'\n'*}
+  reply=()
+  if [[ $__aa_first == "export ATMOS_AUTH_ENV_KEYS='"*"';" ]]; then
+    __aa_first=${__aa_first#"export ATMOS_AUTH_ENV_KEYS='"}
+    __aa_first=${__aa_first%"';"}
+    [[ $__aa_first == *[^A-Za-z0-9_\ ]* ]] || reply=(${=__aa_first})
+  fi
+}
+
+# Before applying an identity: remember the user's values of extra names not remembered yet.
+__atmos_auth_save_extra() {
+  emulate -L zsh
+  local __aa_v
+  for __aa_v in "$@"; do
+    (( ${__atmos_auth_extra[(Ie)$__aa_v]} )) && continue
+    if (( ${__atmos_auth_ikeys[(Ie)$__aa_v]} )); then
+      unset "__atmos_auth_saved[$__aa_v]" "__atmos_auth_savedk[$__aa_v]"
+    else
+      __atmos_auth_save_one $__aa_v
+    fi
+    __atmos_auth_extra+=($__aa_v)
+  done
+}
+
+# After applying an identity: extra names the previous one set and this one does not get the
+# user's values back.
+__atmos_auth_drop_extra() {
+  emulate -L zsh
+  local __aa_v
+  local -a __aa_keep
+  for __aa_v in $__atmos_auth_extra; do
+    if (( ${argv[(Ie)$__aa_v]} )); then __aa_keep+=($__aa_v); else __atmos_auth_restore_one $__aa_v; fi
+  done
+  __atmos_auth_extra=($__aa_keep)
+}
+
+# Put back exactly what __atmos_auth_save (and __atmos_auth_save_extra) remembered.
 __atmos_auth_restore() {
   emulate -L zsh
-  local v
-  for v in $__atmos_auth_vars; do
-    case ${__atmos_auth_savedk[$v]-} in
-      x) typeset -gx "$v=${__atmos_auth_saved[$v]}" ;;
-      s) typeset -g +x "$v=${__atmos_auth_saved[$v]}" ;;
-      *) unset "$v" ;;
-    esac
+  local __aa_v
+  for __aa_v in $__atmos_auth_vars $__atmos_auth_extra; do
+    __atmos_auth_restore_one $__aa_v
   done
   __atmos_auth_saved=()
   __atmos_auth_savedk=()
+  __atmos_auth_extra=()
   __atmos_auth_active=0
   __atmos_auth_exp=''
 }
@@ -79,27 +144,32 @@ __atmos_auth_restore() {
 # log in), and nothing changes.
 __atmos_auth_run() {
   emulate -L zsh
-  local root=$1 mode=$2 out REPLY
-  integer rc quiet=0
-  local -a cmd
-  if [[ -n ${ATMOS_AUTH_BIN-} ]]; then cmd=("$ATMOS_AUTH_BIN"); else cmd=("${__atmos_auth_cmd[@]}"); fi
-  [[ $mode != force ]] && (( ${__atmos_auth_tried[(Ie)$root]} )) && quiet=1
-  if (( quiet )); then
-    out=$("${cmd[@]}" export --format zsh --no-login 2>/dev/null)
-    rc=$?
+  local __aa_root=$1 __aa_mode=$2 __aa_out REPLY
+  integer __aa_rc __aa_quiet=0
+  local -a __aa_cmd
+  if [[ -n ${ATMOS_AUTH_BIN-} ]]; then __aa_cmd=("$ATMOS_AUTH_BIN"); else __aa_cmd=("${__atmos_auth_cmd[@]}"); fi
+  [[ $__aa_mode != force ]] && (( ${__atmos_auth_tried[(Ie)$__aa_root]} )) && __aa_quiet=1
+  if (( __aa_quiet )); then
+    __aa_out=$("${__aa_cmd[@]}" export --format zsh --no-login 2>/dev/null)
+    __aa_rc=$?
   else
     # Remembered before the run: Ctrl-C during a login ends this function right there.
-    (( ${__atmos_auth_tried[(Ie)$root]} )) || __atmos_auth_tried+=("$root")
-    out=$("${cmd[@]}" export --format zsh)
-    rc=$?
+    (( ${__atmos_auth_tried[(Ie)$__aa_root]} )) || __atmos_auth_tried+=("$__aa_root")
+    __aa_out=$("${__aa_cmd[@]}" export --format zsh)
+    __aa_rc=$?
   fi
-  if (( rc != 0 )); then
+  if (( __aa_rc != 0 )); then
     __atmos_auth_retry=$(( EPOCHSECONDS + 60 ))
     return 0
   fi
-  __atmos_auth_tried=("${(@)__atmos_auth_tried:#${(b)root}}")
+  __atmos_auth_tried=("${(@)__atmos_auth_tried:#${(b)__aa_root}}")
   (( __atmos_auth_active )) || __atmos_auth_save
-  eval "$out"
+  local -a reply __aa_keys
+  __atmos_auth_keys_of "$__aa_out"
+  __aa_keys=($reply)
+  __atmos_auth_save_extra $__aa_keys
+  eval "$__aa_out"
+  __atmos_auth_drop_extra $__aa_keys
   if [[ -n ${ATMOS_AUTH_IDENTITY+x} ]]; then
     __atmos_auth_active=1
     __atmos_auth_epoch "${AWS_CREDENTIAL_EXPIRATION-}"
@@ -112,21 +182,21 @@ __atmos_auth_run() {
 # The decision, in shell code only. $1: chpwd, precmd or force.
 __atmos_auth_hook() {
   emulate -L zsh
-  local mode=${1-precmd} REPLY
-  local inputs="${ATMOS_PROFILE-}|${ATMOS_IDENTITY-}|${ATMOS_CLI_CONFIG_PATH-}|${ATMOS_BASE_PATH-}|${ATMOS_AUTH_BIN-}|${ATMOS_AUTH_MODE-}"
-  if [[ $mode != force && $PWD == "$__atmos_auth_pwd" && $inputs == "$__atmos_auth_inputs" ]]; then
+  local __aa_mode=${1-precmd} REPLY
+  local __aa_inputs="${ATMOS_PROFILE-}|${ATMOS_IDENTITY-}|${ATMOS_CLI_CONFIG_PATH-}|${ATMOS_BASE_PATH-}|${ATMOS_AUTH_BIN-}|${ATMOS_AUTH_MODE-}"
+  if [[ $__aa_mode != force && $PWD == "$__atmos_auth_pwd" && $__aa_inputs == "$__atmos_auth_inputs" ]]; then
     (( __atmos_auth_active )) || return 0
     [[ -n $__atmos_auth_exp ]] || return 0
     (( EPOCHSECONDS < __atmos_auth_exp - 300 || EPOCHSECONDS < __atmos_auth_retry )) && return 0
   fi
   __atmos_auth_pwd=$PWD
-  __atmos_auth_inputs=$inputs
+  __atmos_auth_inputs=$__aa_inputs
   __atmos_auth_root "$PWD"
   if [[ -z $REPLY ]]; then
     (( __atmos_auth_active )) && __atmos_auth_restore
     return 0
   fi
-  __atmos_auth_run "$REPLY" "$mode"
+  __atmos_auth_run "$REPLY" "$__aa_mode"
   return 0
 }
 

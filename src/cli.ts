@@ -19,6 +19,13 @@ function withResolveOptions<T>(y: Argv<T>) {
     .option('profile', { type: 'string', describe: 'Atmos profile(s), comma separated (default: $ATMOS_PROFILE)' });
 }
 
+/** `--stack`/`-s` and `--component`/`-c`: the identity Atmos uses for `atmos terraform <cmd> C -s S`. */
+function withStackOptions<T>(y: Argv<T>) {
+  return y
+    .option('stack', { alias: 's', type: 'string', describe: 'a stack by name, found among all stacks as Atmos does (instead of the directory\'s)' })
+    .option('component', { alias: 'c', type: 'string', describe: 'a terraform component of --stack: its auth section can choose another identity' });
+}
+
 async function main(argv: string[]): Promise<number> {
   // The hook's own invocations skip yargs (about 100 ms to load): see fast-path.ts.
   const fast = fastCommand(argv);
@@ -30,15 +37,17 @@ async function main(argv: string[]): Promise<number> {
     .scriptName('atmos-auth')
     .usage('$0 <command>\n\nAtmos authentication in your shell: the identity of the stack you are in, as AWS credentials.')
     .command('resolve', 'which stacks and identity this directory means (offline)', (y) =>
-      withResolveOptions(y)
+      withStackOptions(withResolveOptions(y))
         .option('json', { type: 'boolean', describe: 'print JSON' })
         .option('cache', { type: 'boolean', default: true, describe: 'use the resolution and parse caches; --no-cache reads every file afresh (debugging)' }),
       async (a) => set(await (await import('./commands/resolve.ts')).run(a)))
     .command('list', 'identities of the active profile, and the stacks that default to each', (y) =>
-      withResolveOptions(y).option('json', { type: 'boolean', describe: 'print JSON' }),
+      withResolveOptions(y)
+        .option('json', { type: 'boolean', describe: 'print JSON' })
+        .option('tags', { type: 'string', describe: 'only identities with any of these tags (comma separated, exact match), as `atmos auth list --tags`' }),
       async (a) => set(await (await import('./commands/list.ts')).run(a)))
     .command('export', 'print the lines that put this shell into the directory\'s identity (the hook runs this)', (y) =>
-      withResolveOptions(y)
+      withStackOptions(withResolveOptions(y))
         .option('format', { type: 'string', default: 'bash', describe: 'bash | zsh | sh | fish | dotenv | json | github' })
         .option('identity', { type: 'string', describe: 'use this identity instead of the stacks\' default (as ATMOS_IDENTITY)' })
         .option('login', { type: 'boolean', default: true, describe: 'log in when needed (only with a terminal on stdin and stderr, or ATMOS_AUTH_IMPLICIT_LOGIN=always); --no-login never does' })
@@ -65,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
         .conflicts('provider', 'all'),
       async (a) => set(await (await import('./commands/logout.ts')).run(a)))
     .command('whoami', 'ask AWS STS who the directory\'s identity is (account, ARN)', (y) =>
-      withResolveOptions(y)
+      withStackOptions(withResolveOptions(y))
         .option('identity', { type: 'string', describe: 'use this identity instead of the directory\'s' })
         .option('json', { type: 'boolean', describe: 'print JSON' })
         .option('login', { type: 'boolean', default: true, describe: 'log in when needed (from a terminal); --no-login never does' }),
@@ -110,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
       withResolveOptions(y).option('json', { type: 'boolean', describe: 'print JSON' }),
       async (a) => set(await (await import('./commands/status.ts')).run(a)))
     .command('exec [command..]', 'run a command with the identity\'s credentials in its environment: atmos-auth exec -- cmd args', (y) =>
-      withResolveOptions(y)
+      withStackOptions(withResolveOptions(y))
         .option('identity', { type: 'string', describe: 'use this identity instead of the directory\'s' })
         .option('login', { type: 'boolean', default: true, describe: 'log in when needed (from a terminal); --no-login never does' })
         .option('mode', { type: 'string', choices: ['env', 'profile'], describe: 'env: keys in the child\'s environment; profile: AWS_CONFIG_FILE + AWS_PROFILE, no secret (default: $ATMOS_AUTH_MODE, else env)' })

@@ -7,6 +7,8 @@
 import { ConfigError } from '../errors.ts';
 import type { AuthConfig, AuthEntry } from './identity.ts';
 import { UndefinedIdentityError } from './identity.ts';
+import { yamlUserKeys } from './identity-fields.ts';
+import { assumeRoleDuration, userSessionDuration } from './durations.ts';
 import type { ChainHop } from './types.ts';
 import { isPlainMap, posOf, type YamlMap } from './yaml.ts';
 
@@ -134,7 +136,8 @@ function identityHop(e: AuthEntry): ChainHop {
       if (sn) hop.sessionName = sn;
       const ex = str(principal.external_id);
       if (ex) hop.externalId = ex;
-      const du = parseDuration(principal.duration) ?? sessionDuration;
+      // Atmos reads only principal.duration here (a Go duration string), never session.duration.
+      const du = assumeRoleDuration(e.name, principal.duration);
       if (du !== undefined) hop.duration = du;
       const region = str(principal.region);
       if (region) hop.region = region;
@@ -147,12 +150,26 @@ function identityHop(e: AuthEntry): ChainHop {
       if (region) hop.region = region;
       const mfa = str(c.mfa_arn);
       if (mfa) hop.mfaArn = mfa;
-      if (sessionDuration !== undefined) hop.sessionDuration = sessionDuration;
+      hop.sessionDuration = userSessionDuration(e.name, isPlainMap(d.session) ? d.session.duration : undefined, !!mfa);
+      const keys = yamlUserKeys(e);
+      if (keys) hop.yamlKeys = keys;
       return hop;
     }
     default:
       throw kindError('identity', e, IDENTITY_KINDS);
   }
+}
+
+/**
+ * An identity without `via`. A top-level `provider:` (written by Atmos's provisioning next to
+ * `via.provider`: pkg/auth/providers/aws/sso_provisioning.go:143-145) does not make a chain: Atmos
+ * builds chains from `via` only and rejects an identity without it (pkg/auth/manager_chain.go:731-745).
+ */
+function missingVia(cur: AuthEntry): ConfigError {
+  const p = str(cur.def.provider);
+  return new ConfigError(`identity '${cur.name}' needs via.provider or via.identity`, posOf(cur.def, 'kind') ?? posOf(cur.def), p ? {
+    hint: `its provider: ${p} is informational; Atmos (like atmos-auth) builds the chain from via: add via: {provider: ${p}}`,
+  } : undefined);
 }
 
 /** The chain of `identity` (a defined name, any case): root provider first, the identity last. */
@@ -169,7 +186,7 @@ export function buildChain(identity: string, auth: AuthConfig): ChainHop[] {
     hops.unshift(identityHop(cur));
     const via = cur.def.via;
     if (cur.def.kind === 'aws/user' && !isPlainMap(via)) break;
-    if (!isPlainMap(via)) throw new ConfigError(`identity '${cur.name}' needs via.provider or via.identity`, posOf(cur.def, 'kind') ?? posOf(cur.def));
+    if (!isPlainMap(via)) throw missingVia(cur);
     const vp = str(via.provider);
     const vi = str(via.identity);
     if (vp) {

@@ -16,7 +16,8 @@ import type { Resolution } from './types.ts';
 import { route } from '../util/hot-state.ts';
 
 // 3: default-identity rules of the conformance work (stack `default: false` demotes a config
-// default, `enabled:` is no field): answers cached under the old rules are recomputed.
+// default, `enabled:` is no field), identities' env:, aws/user keys and session durations,
+// assume-role durations as Atmos reads them, integrations: answers cached before are recomputed.
 const VERSION = 3;
 
 /** What a file or directory looked like: mtime:size:ino, or '-' when absent. */
@@ -140,7 +141,8 @@ function isResolution(v: unknown): v is Resolution {
   if (!isObject(v)) return false;
   return strOrNull(v.root) && strOrNull(v.identity) && strOrNull(v.region) && isStrings(v.profiles) && isStrings(v.stacks) &&
     isStrings(v.files) && isStrings(v.dirs) && (v.absent === undefined || isStrings(v.absent)) &&
-    Array.isArray(v.chain) && v.chain.every((h) => isObject(h) && typeof h.kind === 'string' && typeof h.name === 'string');
+    Array.isArray(v.chain) && v.chain.every((h) => isObject(h) && typeof h.kind === 'string' && typeof h.name === 'string') &&
+    (v.env === undefined || (Array.isArray(v.env) && v.env.every((e) => isObject(e) && typeof e.key === 'string' && typeof e.value === 'string')));
 }
 
 function stale(why: string): null {

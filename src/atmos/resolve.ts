@@ -6,7 +6,9 @@ import { realpathSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { debug } from '../log.ts';
-import { buildChain } from './chain.ts';
+import { buildChain, didYouMean } from './chain.ts';
+import { componentAuth } from './component.ts';
+import { identityEnvEntries } from './identity-fields.ts';
 import { discoverConfig, stackPaths } from './config.ts';
 import { authOf, checkStackMarks, configDefault, stackDefault, UndefinedIdentityError, type AuthConfig, type DefaultChoice } from './identity.ts';
 import { StackLoader } from './imports.ts';
@@ -32,6 +34,17 @@ export interface ResolveOptions {
   allStacks?: boolean;
   /** Cache directory of parsed YAML files across runs (parse-cache.ts); none: parse everything. */
   parseCacheDir?: string;
+  /**
+   * Select a stack by name across all manifests (as `atmos ... -s NAME`: describe stacks), not by
+   * directory; with `component`, that component's `auth:` section applies (component.ts).
+   */
+  select?: StackSelection;
+}
+
+/** `--stack`/`--component`. */
+export interface StackSelection {
+  stack: string;
+  component?: string;
 }
 
 /** One stack of the directory with what it defaults to. */
@@ -73,13 +86,14 @@ export function resolveContext(opts: ResolveOptions): ResolvedContext {
     stacks,
   });
   if (base.root === null) {
+    if (opts.select) throw new ConfigError(`no atmos.yaml in ${dir} or above it: no stack ${opts.select.stack} to find`, undefined, { hint: 'run it inside the Atmos repository, or pass --dir' });
     return done({ root: null, profiles: [], stacks: [], identity: null, source: null, reason: 'no atmos.yaml in this directory or above it', region: null, chain: [] }, { providers: new Map(), identities: new Map() }, []);
   }
   const root = base.root;
   reader.configRoot = root;
   const { config, profiles } = applyProfiles(reader, base.config, root, opts.profile);
   try {
-    return resolveWith(reader, root, config, profiles, dir, done, opts.allStacks === true);
+    return resolveWith(reader, root, config, profiles, dir, done, opts.allStacks === true || !!opts.select, opts.select);
   } catch (err) {
     if (err instanceof UndefinedIdentityError) throw explainUndefined(err, reader, base.config, root, profiles);
     throw err;
@@ -94,9 +108,10 @@ function resolveWith(
   dir: string,
   done: (r: Omit<Resolution, 'files' | 'dirs'>, auth: AuthConfig, stacks: StackInfo[]) => ResolvedContext,
   allStacks: boolean,
+  select?: StackSelection,
 ): ResolvedContext {
   const env = reader.env;
-  const auth = authOf(config);
+  let auth = authOf(config);
   const paths = stackPaths(config, root, dir, env);
   const isManifest = manifestMatcher(paths.included, paths.excluded);
   const files = manifestsOfDirectory(allStacks ? paths.stacksDir : dir, paths.stacksDir, isManifest, reader.trace);
@@ -115,6 +130,20 @@ function resolveWith(
     const choice = envId ? none : stackDefault(loaded, auth, root);
     return { name, file, merged: loaded.merged, choice };
   });
+  let componentVars: YamlMap | undefined;
+  let fromComponent = false;
+  if (select) {
+    const picked = selectStack(stacks, select.stack, root);
+    stacks.length = 0;
+    stacks.push(picked);
+    if (select.component) {
+      const c = componentAuth(picked, select.component, auth, picked.choice);
+      auth = c.auth;
+      picked.choice = envId ? picked.choice : c.choice;
+      componentVars = c.vars;
+      fromComponent = c.fromComponent && !envId;
+    }
+  }
 
   let identity: string | null = null;
   let source: Resolution['source'] = null;
@@ -148,7 +177,11 @@ function resolveWith(
   }
 
   const chain: ChainHop[] = identity ? buildChain(identity, auth) : [];
-  const regions = new Set(stacks.map((s) => getPath(s.merged, 'vars', 'region')));
+  const entry = identity ? auth.identities.get(identity.toLowerCase()) : undefined;
+  const envEntries = entry ? identityEnvEntries(entry) : [];
+  if (fromComponent && source === 'stack') source = 'component';
+  if (fromComponent && !identity && select?.component) reason = `component ${select.component} of stack ${stacks[0]!.name} sets default: false on the stack's default identity and chooses none`;
+  const regions = componentVars ? new Set([componentVars.region]) : new Set(stacks.map((s) => getPath(s.merged, 'vars', 'region')));
   const [only] = [...regions];
   let region: string | null = regions.size === 1 && typeof only === 'string' && only ? only : null;
   if (!region && chain.length) region = chain[chain.length - 1]!.region ?? chain[0]!.region ?? null;
@@ -157,7 +190,23 @@ function resolveWith(
   if (candidates) r.candidates = candidates;
   const integrations = identity ? integrationsOf(config, identity) : [];
   if (integrations.length) r.integrations = integrations;
+  if (envEntries.length) r.env = envEntries;
+  if (select?.component) r.component = select.component;
   return done(r, auth, stacks);
+}
+
+/** The one stack called `name` (Atmos finds `-s NAME` among all stacks, whatever the directory). */
+function selectStack(stacks: StackInfo[], name: string, root: string): StackInfo {
+  const hits = stacks.filter((s) => s.name === name);
+  if (hits.length === 1) return hits[0]!;
+  if (hits.length > 1) {
+    throw new ConfigError(`several stack manifests are named ${name}: ${hits.map((h) => h.file).join(', ')}`, { file: hits[1]!.file }, { hint: 'give each manifest its own name (vars, name_template or name:)' });
+  }
+  const names = [...new Set(stacks.map((s) => s.name))].sort();
+  const guess = didYouMean(name, names);
+  throw new ConfigError(`no stack named ${name}${guess ? ` (did you mean ${guess}?)` : ''}`, { file: root }, {
+    hint: names.length ? `stacks: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''}` : 'the repository has no stack manifests',
+  });
 }
 
 /** Turns "identity X is not defined" into an error naming the profiles that do define it. */

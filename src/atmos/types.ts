@@ -49,13 +49,26 @@ export type ChainHop =
       kind: 'aws/user';
       name: string;
       region?: string;
-      /** MFA device ARN; credentials themselves are never read from the repository. */
+      /** MFA device ARN. */
       mfaArn?: string;
+      /** GetSessionToken DurationSeconds as Atmos computes it (default 43200, clamped: durations.ts). */
       sessionDuration?: number;
+      /**
+       * Long-lived keys from the identity's YAML (`credentials.access_key_id`/`secret_access_key`,
+       * usually `!env`), used instead of the local store as Atmos does. A secret: the resolution
+       * and credentials caches are private files, and `resolve` prints it redacted.
+       */
+      yamlKeys?: { accessKeyId: string; secretAccessKey: string };
     };
 
+/** One variable of an identity's `env:` list (validated: identity-fields.ts). */
+export interface EnvEntry {
+  key: string;
+  value: string;
+}
+
 /** Where the chosen identity came from. */
-export type IdentitySource = 'stack' | 'config' | 'env';
+export type IdentitySource = 'stack' | 'config' | 'env' | 'component';
 
 /** The answer for one directory: `atmos-auth resolve --json` prints exactly this. */
 export interface Resolution {
@@ -76,6 +89,10 @@ export interface Resolution {
   region: string | null;
   /** Root provider first, the identity last. Empty when identity is null. */
   chain: ChainHop[];
+  /** The identity's `env:` entries (absent when none), applied after everything else atmos-auth sets. */
+  env?: EnvEntry[];
+  /** The component whose `auth:` section chose the identity (`--component`), when one did. */
+  component?: string;
   /**
    * Every file whose content went into this answer (config, profile files, manifests and their
    * imports), absolute paths. The resolution cache validates against these; direnv watches them.

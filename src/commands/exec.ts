@@ -8,7 +8,7 @@ import { AtmosAuthError, UsageError } from '../errors.ts';
 import { getCredentials } from '../credentials/get-credentials.ts';
 import { leaveProfileMode, mergeChanges, modeOf, profileModeChange } from '../credentials/profile-mode.ts';
 import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts';
-import { clearEnv, identityEnv } from '../shell/env.ts';
+import { clearEnv, identityEnv, withIdentityVars } from '../shell/env.ts';
 import type { EnvChange } from '../shell/format.ts';
 import { noticeUntrusted } from '../trust/trust.ts';
 
@@ -16,6 +16,8 @@ export interface ExecArgs {
   identity?: string;
   dir?: string;
   profile?: string;
+  stack?: string;
+  component?: string;
   login?: boolean;
   /** env (keys) or profile (AWS_PROFILE + credential_process); default $ATMOS_AUTH_MODE, else env. */
   mode?: string;
@@ -41,6 +43,7 @@ export async function run(a: ExecArgs): Promise<number> {
     const role = roleOf(r.hop);
     if (mode === 'profile') change = await profileModeChange(res, r, role);
     else change = mergeChanges(identityEnv({ credentials: r.credentials, identity: res.identity, profiles: res.profiles, stacks: res.stacks, root: res.root, region: res.region, ...(role ? { role } : {}) }), leaveProfileMode());
+    change = withIdentityVars(change, res.env, process.env);
   } else {
     change = mergeChanges(clearEnv(process.env), leaveProfileMode());
   }

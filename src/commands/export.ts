@@ -7,7 +7,7 @@ import { getCredentials } from '../credentials/get-credentials.ts';
 import { leaveProfileMode, mergeChanges, modeOf, profileModeChange } from '../credentials/profile-mode.ts';
 import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts';
 import { debug } from '../log.ts';
-import { clearEnv, identityEnv } from '../shell/env.ts';
+import { clearEnv, identityEnv, withIdentityVars } from '../shell/env.ts';
 import { getFormat, type EnvChange } from '../shell/format.ts';
 import { noticeUntrusted, requireTrust } from '../trust/trust.ts';
 import { assertNoHotMiss, route } from '../util/hot-state.ts';
@@ -18,6 +18,8 @@ export interface ExportArgs {
   dir?: string;
   identity?: string;
   profile?: string;
+  stack?: string;
+  component?: string;
   login?: boolean;
   /** env (keys) or profile (AWS_PROFILE + credential_process); default $ATMOS_AUTH_MODE, else env. */
   mode?: string;
@@ -73,6 +75,7 @@ export async function run(a: ExportArgs): Promise<number> {
       region: res.region,
       ...(role ? { role } : {}),
     }), leaveProfileMode());
+    change = withIdentityVars(change, res.env, process.env);
   }
   const text = format.render(change);
   if (format.name === 'github') writeGithub(text, change);

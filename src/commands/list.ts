@@ -2,6 +2,7 @@
 import { relative } from 'node:path';
 import { buildChain } from '../atmos/chain.ts';
 import { resolveContext } from '../atmos/resolve.ts';
+import { aliasOf, tagsOf } from '../atmos/identity-fields.ts';
 import type { ChainHop } from '../atmos/types.ts';
 
 /** Options yargs hands over. */
@@ -9,6 +10,8 @@ export interface ListArgs {
   dir?: string;
   profile?: string;
   json?: boolean;
+  /** Comma-separated tags: only identities with any of them (Atmos cmd/auth/list.go:354-362). */
+  tags?: string;
 }
 
 /** One identity of the active profile. */
@@ -20,6 +23,10 @@ export interface ListedIdentity {
   permissionSet?: string;
   roleArn?: string;
   via: string | null;
+  /** Display name (`alias:`), as Atmos's ALIAS column. */
+  alias?: string;
+  /** `tags:` as written. */
+  tags: string[];
   /** Stacks whose default identity this is. */
   stacks: string[];
 }
@@ -37,7 +44,10 @@ export async function run(args: ListArgs): Promise<number> {
     const k = s.choice.identity.toLowerCase();
     byIdentity.set(k, [...(byIdentity.get(k) ?? []), s.name]);
   }
+  // Exact, case-sensitive, any-of: Atmos's tags.MatchesTags with TagModeAny (pkg/tags/tags.go).
+  const want = (args.tags ?? '').split(',').map((t) => t.trim()).filter(Boolean);
   const items: ListedIdentity[] = [...cat.auth.identities.values()]
+    .filter((e) => want.length === 0 || tagsOf(e).some((t) => want.includes(t)))
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((e) => {
       const chain: ChainHop[] = buildChain(e.name, cat.auth);
@@ -47,10 +57,13 @@ export async function run(args: ListArgs): Promise<number> {
         kind: last.kind,
         default: e.def.default === true,
         via: chain.length > 1 ? chain[chain.length - 2]!.name : null,
+        tags: tagsOf(e),
         stacks: (byIdentity.get(e.name.toLowerCase()) ?? []).sort(),
       };
       if (last.kind === 'aws/permission-set') { item.account = last.account; item.permissionSet = last.permissionSet; }
       if (last.kind === 'aws/assume-role') item.roleArn = last.roleArn;
+      const alias = aliasOf(e);
+      if (alias) item.alias = alias;
       return item;
     });
   if (args.json) {
@@ -65,7 +78,8 @@ export async function run(args: ListArgs): Promise<number> {
   const lines = items.map((i) => {
     const what = i.permissionSet ? `${i.permissionSet} @ ${i.account?.name ?? i.account?.id}` : i.roleArn ?? (i.kind === 'aws/user' ? 'IAM user' : '');
     const st = i.stacks.length ? `  stacks: ${i.stacks.join(', ')}` : '';
-    return `  ${i.name.padEnd(24)} ${i.kind.padEnd(18)} ${what}${i.default ? '  (default)' : ''}${st}`;
+    const extra = `${i.alias ? `  alias: ${i.alias}` : ''}${i.tags.length ? `  tags: ${i.tags.join(', ')}` : ''}`;
+    return `  ${i.name.padEnd(24)} ${i.kind.padEnd(18)} ${what}${i.default ? '  (default)' : ''}${extra}${st}`;
   });
   process.stdout.write(head + lines.join('\n') + (lines.length ? '\n' : ''));
   return 0;

@@ -9,6 +9,9 @@ export interface ResolveArgs {
   json?: boolean;
   /** false (--no-cache): bypass the resolution and parse caches. */
   cache?: boolean;
+  /** A stack by name and one of its components (as `atmos terraform plan C -s S`). */
+  stack?: string;
+  component?: string;
 }
 
 /** One hop in words: `acme-sso (aws/iam-identity-center https://... us-east-1)`. */
@@ -19,7 +22,7 @@ export function describeHop(h: ChainHop): string {
     case 'aws/saml': return `${h.name} (${h.kind}${h.url ? ` ${h.url}` : ''})`;
     case 'aws/permission-set': return `${h.permissionSet} @ ${h.account.name ?? h.account.id}`;
     case 'aws/assume-role': return `${h.roleArn}`;
-    case 'aws/user': return `${h.name} (aws/user${h.mfaArn ? ', MFA' : ''})`;
+    case 'aws/user': return `${h.name} (aws/user${h.mfaArn ? ', MFA' : ''}${h.yamlKeys ? ', keys from YAML' : ''})`;
   }
 }
 
@@ -36,7 +39,7 @@ export function formatResolution(r: Resolution): string {
   else row('stacks', 'none here');
   const prof = r.profiles.length ? `profile ${r.profiles.join(',')}` : 'no profile';
   if (r.identity) {
-    const from = r.source === 'stack' ? 'from stack defaults' : r.source === 'config' ? 'from config default' : 'from ATMOS_IDENTITY';
+    const from = r.source === 'stack' ? 'from stack defaults' : r.source === 'config' ? 'from config default' : r.source === 'component' ? `from component ${r.component ?? ''} auth` : 'from ATMOS_IDENTITY';
     row('identity', `${r.identity}  (${from}, ${prof})`);
   } else {
     row('identity', `none  (${r.reason ?? 'no default identity'}; ${prof})`);
@@ -44,17 +47,31 @@ export function formatResolution(r: Resolution): string {
   if (r.candidates) for (const [s, id] of Object.entries(r.candidates)) row('', `${s} -> ${id ?? 'none'}`);
   if (r.chain.length) row('chain', r.chain.map(describeHop).join(' -> '));
   if (r.region) row('region', r.region);
+  if (r.env?.length) row('env', r.env.map((e) => e.key).join(', '));
   return lines.join('\n') + '\n';
+}
+
+/** The Resolution as printed: an aws/user's YAML secret key never leaves the process. */
+export function printable(r: Resolution): Resolution {
+  if (!r.chain.some((h) => h.kind === 'aws/user' && h.yamlKeys)) return r;
+  return { ...r, chain: r.chain.map((h) => (h.kind === 'aws/user' && h.yamlKeys ? { ...h, yamlKeys: { accessKeyId: h.yamlKeys.accessKeyId, secretAccessKey: '(redacted)' } } : h)) };
 }
 
 /** Runs the command; errors propagate as AtmosAuthError (printed by cli.ts, exit 1). */
 export async function run(args: ResolveArgs): Promise<number> {
   const dir = args.dir ?? process.cwd();
   const profile = args.profile !== undefined ? { profile: args.profile } : {};
-  // The same Resolution either way; the cached path is what the shell hook pays on `cd`.
-  const r = args.cache === false
-    ? (await import('../atmos/resolve.ts')).resolveDirectory({ dir, ...profile })
-    : await resolveDirectoryCached({ dir, ...profile });
-  process.stdout.write(args.json ? JSON.stringify(r, null, 2) + '\n' : formatResolution(r));
+  let r: Resolution;
+  if (args.stack !== undefined || args.component !== undefined) {
+    const { resolveTarget } = await import('../credentials/target.ts');
+    r = await resolveTarget({ dir, ...profile, stack: args.stack, component: args.component });
+  } else {
+    // The same Resolution either way; the cached path is what the shell hook pays on `cd`.
+    r = args.cache === false
+      ? (await import('../atmos/resolve.ts')).resolveDirectory({ dir, ...profile })
+      : await resolveDirectoryCached({ dir, ...profile });
+  }
+  const out = printable(r);
+  process.stdout.write(args.json ? JSON.stringify(out, null, 2) + '\n' : formatResolution(out));
   return 0;
 }

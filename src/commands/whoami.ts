@@ -11,6 +11,8 @@ export interface WhoamiArgs {
   identity?: string;
   dir?: string;
   profile?: string;
+  stack?: string;
+  component?: string;
   json?: boolean;
   login?: boolean;
 }

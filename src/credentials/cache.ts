@@ -50,7 +50,8 @@ function hopMaterial(h: ChainHop): unknown[] {
     case 'aws/assume-role':
       return [h.kind, h.name.toLowerCase(), h.roleArn, h.externalId ?? '', h.sessionName ?? '', h.duration ?? 0, h.region ?? ''];
     case 'aws/user':
-      return [h.kind, h.name.toLowerCase(), h.mfaArn ?? '', h.sessionDuration ?? 0, h.region ?? ''];
+      // Keys from YAML name the IAM user: another access key id is another principal (never the secret).
+      return [h.kind, h.name.toLowerCase(), h.mfaArn ?? '', h.sessionDuration ?? 0, h.region ?? '', ...(h.yamlKeys ? [h.yamlKeys.accessKeyId] : [])];
   }
 }
 

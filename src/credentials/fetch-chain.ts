@@ -14,7 +14,8 @@ import { chainKey, isFresh, readCached, secondsLeft, writeCached } from './cache
 import { fmtLeft, identityHop, type CredentialsResult, type GetCredentialsOptions } from './get-credentials.ts';
 import { promptLine } from './prompt.ts';
 import type { AwsCredentials } from './types.ts';
-import { readUserKeys } from './user-store.ts';
+import { readUserKeys, type UserKeys } from './user-store.ts';
+import { userSessionDuration } from '../atmos/durations.ts';
 
 type Opts = GetCredentialsOptions & { minTtl: number };
 
@@ -33,6 +34,13 @@ export function loginCommandFor(res: Resolution): string {
 export function defaultSessionName(identity: string, now: Date = new Date()): string {
   const raw = `atmos-${identity}-${Math.floor(now.getTime() / 1000)}`.replace(/[^A-Za-z0-9+=,.@-]/g, '-');
   return raw.slice(0, 64).replace(/-+$/, '') || 'atmos-session';
+}
+
+/** A hop as the credentials cache records it: an aws/user's YAML keys stay out of the file. */
+function withoutSecrets(h: ChainHop): ChainHop {
+  if (h.kind !== 'aws/user' || !h.yamlKeys) return h;
+  const { yamlKeys: _secret, ...rest } = h;
+  return rest;
 }
 
 function profileLabel(res: Resolution): string {
@@ -90,7 +98,7 @@ class ChainFetcher {
       }
       const creds = await this.fetchHop(i);
       this.fetched = true;
-      await writeCached(key, { identity: hop.name, profiles: this.res.profiles, chain, credentials: creds });
+      await writeCached(key, { identity: hop.name, profiles: this.res.profiles, chain: chain.map(withoutSecrets), credentials: creds });
       debug(`cached credentials for hop ${hop.name} (${key.slice(0, 12)}), valid ${fmtLeft(secondsLeft(creds))}`);
       return creds;
     }, { waitMs: this.opts.login === 'never' ? 20_000 : 660_000, ...(onWait ? { onWait } : {}) });
@@ -238,10 +246,12 @@ class ChainFetcher {
   }
 
   async user(hop: Extract<ChainHop, { kind: 'aws/user' }>): Promise<AwsCredentials> {
-    const keys = await readUserKeys(hop.name, this.res);
+    // Keys in the YAML (usually !env) come before the keychain and the local store, as in Atmos (user.go:227-250).
+    const keys: UserKeys | null = hop.yamlKeys ?? await readUserKeys(hop.name, this.res);
+    debug(`aws/user ${hop.name}: long-lived keys from ${hop.yamlKeys ? 'the identity\'s YAML credentials' : 'the keychain or the local store'}`);
     if (!keys) {
       throw new AtmosAuthError(`identity ${hop.name} (aws/user, profile ${profileLabel(this.res)}) has no access keys stored on this machine`, {
-        hint: `run: atmos-auth user configure ${hop.name}`,
+        hint: `run: atmos-auth user configure ${hop.name} (or set credentials.access_key_id and secret_access_key on the identity, e.g. with !env)`,
       });
     }
     const { getSessionToken } = await import('../aws/sts.ts');
@@ -261,7 +271,8 @@ class ChainFetcher {
           { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
           {
             ...(mfaArn ? { mfaSerial: mfaArn, mfaCode } : {}),
-            ...(hop.sessionDuration ? { durationSeconds: hop.sessionDuration } : {}),
+            // Atmos always sends DurationSeconds for aws/user (default 43200, clamped: durations.ts).
+            durationSeconds: hop.sessionDuration ?? userSessionDuration(hop.name, undefined, !!mfaArn),
             region: this.region(hop),
           },
         ),

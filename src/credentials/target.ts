@@ -5,6 +5,8 @@
 import { resolve as resolvePath } from 'node:path';
 import { resolveDirectoryCached } from '../atmos/resolution-cache.ts';
 import type { ChainHop, Resolution } from '../atmos/types.ts';
+import { UsageError } from '../errors.ts';
+import { paths } from '../paths.ts';
 import type { LoginPolicy } from './types.ts';
 import { isTerminal } from '../util/stdio.ts';
 
@@ -13,6 +15,10 @@ export interface TargetArgs {
   dir?: string | undefined;
   profile?: string | undefined;
   identity?: string | undefined;
+  /** A stack by name (`--stack`/`-s`), found among all stacks as Atmos does; instead of the directory's. */
+  stack?: string | undefined;
+  /** A terraform component of that stack (`--component`/`-c`): its `auth:` section applies. */
+  component?: string | undefined;
 }
 
 /**
@@ -23,7 +29,24 @@ export async function resolveTarget(a: TargetArgs): Promise<Resolution> {
   // No copy of process.env (a copy reads every variable, a cost that grows with the user's
   // environment): the engine reads variables by name, through the prototype for the overlay.
   const env: NodeJS.ProcessEnv = a.identity ? Object.assign(Object.create(process.env) as NodeJS.ProcessEnv, { ATMOS_IDENTITY: a.identity }) : process.env;
+  if (a.stack !== undefined || a.component !== undefined) return resolveSelected(a, env);
   return resolveDirectoryCached({ dir: resolvePath(a.dir ?? process.cwd()), profile: a.profile, env });
+}
+
+/**
+ * `--stack`/`--component`: reads every stack of the repository (no resolution cache: the hook never
+ * passes these), so `exec -s S -c C` gets the identity `atmos terraform plan C -s S` would.
+ */
+async function resolveSelected(a: TargetArgs, env: NodeJS.ProcessEnv): Promise<Resolution> {
+  if (!a.stack) throw new UsageError('--component needs --stack (the stack the component is in)', { hint: 'e.g. --stack plat-use2-dev --component vpc' });
+  const { resolveDirectory } = await import('../atmos/resolve.ts');
+  return resolveDirectory({
+    dir: resolvePath(a.dir ?? process.cwd()),
+    ...(a.profile !== undefined ? { profile: a.profile } : {}),
+    env,
+    parseCacheDir: paths.cache,
+    select: { stack: a.stack, ...(a.component ? { component: a.component } : {}) },
+  });
 }
 
 /**

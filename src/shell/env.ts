@@ -3,8 +3,17 @@
  * (or out of all of them). Pure functions: the hooks decide what to restore; this only says what
  * the identity needs.
  */
+import { envDenial } from '../atmos/env-denylist.ts';
+import type { EnvEntry } from '../atmos/types.ts';
 import type { AwsCredentials } from '../credentials/types.ts';
+import { AtmosAuthError } from '../errors.ts';
 import type { EnvChange } from './format.ts';
+
+/**
+ * Names (space separated) of the variables the identity's `env:` sets beyond the fixed ones: the
+ * hooks save and restore those too, and the next export removes the ones the next identity lacks.
+ */
+export const ENV_KEYS_VAR = 'ATMOS_AUTH_ENV_KEYS';
 
 /** Variables atmos-auth sets for an identity. */
 export const MANAGED_VARS = [
@@ -20,6 +29,7 @@ export const MANAGED_VARS = [
   'ATMOS_AUTH_ROOT',
   'ATMOS_AUTH_ACCESS',
   'ATMOS_AUTH_EXPIRATION',
+  ENV_KEYS_VAR,
 ] as const;
 
 /**
@@ -141,5 +151,45 @@ export function profileEnv(i: ProfileEnvInput): EnvChange {
  */
 export function clearEnv(current: NodeJS.ProcessEnv): EnvChange {
   if (current.ATMOS_AUTH_IDENTITY === undefined) return { set: {}, unset: [] };
-  return { set: {}, unset: MANAGED_VARS.filter((k) => current[k] !== undefined) };
+  const extra = previousEnvKeys(current).filter((k) => current[k] !== undefined);
+  return { set: {}, unset: [...MANAGED_VARS.filter((k) => current[k] !== undefined), ...extra] };
+}
+
+const TOUCHED = new Set(TOUCHED_VARS);
+
+/** The extra names the shell's current identity set (from ENV_KEYS_VAR), valid names only. */
+function previousEnvKeys(current: NodeJS.ProcessEnv): string[] {
+  const v = current[ENV_KEYS_VAR];
+  if (!v) return [];
+  return v.split(' ').filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !TOUCHED.has(k) && envDenial(k) === null);
+}
+
+/**
+ * Adds the identity's `env:` entries to `change` (last, so they win over AWS_REGION as in Atmos:
+ * pkg/auth/identities/aws/permission_set.go:203-206). ENV_KEYS_VAR comes first in `set`, so that it
+ * is the first line of every shell format: the hooks read it before applying the rest, to save the
+ * user's values of those names. Extra names of the previous identity that this one does not set
+ * are removed (the hooks then put the user's own values back).
+ */
+export function withIdentityVars(change: EnvChange, entries: readonly EnvEntry[] | undefined, current: NodeJS.ProcessEnv): EnvChange {
+  const list = entries ?? [];
+  const extra: string[] = [];
+  for (const e of list) {
+    // resolve validated them; a resolution cache entry is checked again rather than trusted.
+    const why = envDenial(e.key);
+    if (why || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.key)) throw new AtmosAuthError(`refusing env entry ${JSON.stringify(e.key)}${why ? `: it ${why}` : ''}`);
+    if (!TOUCHED.has(e.key)) extra.push(e.key);
+  }
+  const set: Record<string, string> = {};
+  const unset = new Set(change.unset);
+  if (extra.length) set[ENV_KEYS_VAR] = extra.join(' ');
+  else if (list.length || current[ENV_KEYS_VAR] !== undefined) unset.add(ENV_KEYS_VAR);
+  for (const [k, v] of Object.entries(change.set)) if (k !== ENV_KEYS_VAR) set[k] = v;
+  for (const e of list) {
+    set[e.key] = e.value;
+    unset.delete(e.key);
+  }
+  if (extra.length) unset.delete(ENV_KEYS_VAR);
+  for (const k of previousEnvKeys(current)) if (!(k in set)) unset.add(k);
+  return { set, unset: [...unset] };
 }

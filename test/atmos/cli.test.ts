@@ -75,7 +75,7 @@ test('list: identities of the active profile and the stacks defaulting to each',
   const r = json(['list', '--dir', acme], { ATMOS_PROFILE: 'managers' });
   assert.equal(r.profiles, ['managers']);
   const dev = r.identities.find((i: { name: string }) => i.name === 'plat-dev/terraform');
-  assert.equal(dev, { name: 'plat-dev/terraform', kind: 'aws/permission-set', default: false, via: 'acme-sso', stacks: ['plat-use2-dev', 'plat-usw2-dev'], account: { name: 'plat-dev' }, permissionSet: 'TerraformPlanAccess' });
+  assert.equal(dev, { name: 'plat-dev/terraform', kind: 'aws/permission-set', default: false, via: 'acme-sso', stacks: ['plat-use2-dev', 'plat-usw2-dev'], account: { name: 'plat-dev' }, permissionSet: 'TerraformPlanAccess', tags: [] });
   assert.is(r.identities.length, 10);
   const human = cli(['list', '--dir', acme], { env: { ATMOS_PROFILE: 'managers' } });
   assert.match(human.stdout, /core-auto\/terraform\s+aws\/permission-set\s+TerraformStateAccess @ core-auto/);

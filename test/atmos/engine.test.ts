@@ -232,7 +232,7 @@ test('chain: assume-role via an aws/user; via cycles; unknown provider; kind typ
   const ok = mk('    admin:\n      kind: aws/user\n      credentials: {region: us-east-1, mfa_arn: "arn:aws:iam::1:mfa/admin"}\n    role:\n      kind: aws/assume-role\n      via: {identity: admin}\n      principal: {assume_role: "arn:aws:iam::2:role/r"}\n');
   const res = resolve(ok, { ATMOS_IDENTITY: 'role' });
   assert.equal(res.chain, [
-    { kind: 'aws/user', name: 'admin', region: 'us-east-1', mfaArn: 'arn:aws:iam::1:mfa/admin' },
+    { kind: 'aws/user', name: 'admin', region: 'us-east-1', mfaArn: 'arn:aws:iam::1:mfa/admin', sessionDuration: 43200 },
     { kind: 'aws/assume-role', name: 'role', roleArn: 'arn:aws:iam::2:role/r' },
   ]);
   const cyc = mk('    x:\n      kind: aws/assume-role\n      via: {identity: y}\n      principal: {assume_role: r}\n    y:\n      kind: aws/assume-role\n      via: {identity: x}\n      principal: {assume_role: r}\n');

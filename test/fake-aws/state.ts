@@ -14,6 +14,8 @@ export interface RequestLogEntry {
   roleArn?: string;
   user?: string;
   accessKeyId?: string;
+  /** STS: the DurationSeconds the request asked for (absent when it sent none). */
+  durationSeconds?: number;
   /** The error type when status >= 400. */
   errorType?: string;
 }

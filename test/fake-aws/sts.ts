@@ -96,7 +96,7 @@ function assumeRole(ctx: Ctx, p: URLSearchParams, caller: StoredCredentials): vo
     mfa = true;
   }
   if (role.requireMfa && !mfa) throw denied;
-  const duration = durationOf(p, 3600, role.maxSessionDuration ?? 3600);
+  const duration = durationOf(p, 3600, role.maxSessionDuration ?? 3600, ctx);
   if (caller.assumedRole && duration > 3600) {
     throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
   }
@@ -113,7 +113,7 @@ function getSessionToken(ctx: Ctx, p: URLSearchParams, caller: StoredCredentials
   if (caller.sessionToken || !caller.identity.iamUser) {
     throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials');
   }
-  const duration = durationOf(p, 43200, 129600);
+  const duration = durationOf(p, 43200, 129600, ctx);
   let mfa = false;
   if (p.get('SerialNumber') || p.get('TokenCode')) {
     checkMfa(ctx, caller, p);
@@ -204,8 +204,9 @@ function sessionNameOf(p: URLSearchParams): string {
   return name;
 }
 
-function durationOf(p: URLSearchParams, dflt: number, max: number): number {
+function durationOf(p: URLSearchParams, dflt: number, max: number, ctx?: Ctx): number {
   const raw = p.get('DurationSeconds');
+  if (ctx && raw !== null) ctx.entry.durationSeconds = Number(raw);
   if (raw === null) return Math.min(dflt, max);
   const d = Number(raw);
   if (!Number.isInteger(d) || d < 900) {
