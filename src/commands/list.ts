@@ -2,6 +2,7 @@
 import { relative } from 'node:path';
 import { buildChain } from '../atmos/chain.ts';
 import { resolveContext } from '../atmos/resolve.ts';
+import { kindOf, unsupportedHop } from '../atmos/kinds.ts';
 import type { ChainHop } from '../atmos/types.ts';
 
 /** Options yargs hands over. */
@@ -20,6 +21,11 @@ export interface ListedIdentity {
   permissionSet?: string;
   roleArn?: string;
   via: string | null;
+  /**
+   * The kind atmos-auth does not implement somewhere in its chain (the hook exports nothing for
+   * it; Atmos's `auth exec`/`auth shell` do), absent when atmos-auth handles the whole chain.
+   */
+  unsupported?: string;
   /** Stacks whose default identity this is. */
   stacks: string[];
 }
@@ -44,13 +50,15 @@ export async function run(args: ListArgs): Promise<number> {
       const last = chain[chain.length - 1]!;
       const item: ListedIdentity = {
         name: e.name,
-        kind: last.kind,
+        kind: kindOf(last),
         default: e.def.default === true,
         via: chain.length > 1 ? chain[chain.length - 2]!.name : null,
         stacks: (byIdentity.get(e.name.toLowerCase()) ?? []).sort(),
       };
       if (last.kind === 'aws/permission-set') { item.account = last.account; item.permissionSet = last.permissionSet; }
       if (last.kind === 'aws/assume-role') item.roleArn = last.roleArn;
+      const odd = unsupportedHop(chain);
+      if (odd) item.unsupported = kindOf(odd);
       return item;
     });
   if (args.json) {
@@ -63,7 +71,9 @@ export async function run(args: ListArgs): Promise<number> {
   }
   const head = `${relative(process.cwd(), cat.root) || '.'}: ${cat.profiles.length ? `profile ${cat.profiles.join(',')}` : 'no profile'}, ${items.length} identit${items.length === 1 ? 'y' : 'ies'}\n`;
   const lines = items.map((i) => {
-    const what = i.permissionSet ? `${i.permissionSet} @ ${i.account?.name ?? i.account?.id}` : i.roleArn ?? (i.kind === 'aws/user' ? 'IAM user' : '');
+    const what = i.unsupported
+      ? `[not supported: ${i.unsupported}; use atmos auth exec -i ${i.name}]`
+      : i.permissionSet ? `${i.permissionSet} @ ${i.account?.name ?? i.account?.id}` : i.roleArn ?? (i.kind === 'aws/user' ? 'IAM user' : '');
     const st = i.stacks.length ? `  stacks: ${i.stacks.join(', ')}` : '';
     return `  ${i.name.padEnd(24)} ${i.kind.padEnd(18)} ${what}${i.default ? '  (default)' : ''}${st}`;
   });

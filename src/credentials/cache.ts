@@ -51,6 +51,14 @@ function hopMaterial(h: ChainHop): unknown[] {
       return [h.kind, h.name.toLowerCase(), h.roleArn, h.externalId ?? '', h.sessionName ?? '', h.duration ?? 0, h.region ?? ''];
     case 'aws/user':
       return [h.kind, h.name.toLowerCase(), h.mfaArn ?? '', h.sessionDuration ?? 0, h.region ?? ''];
+    case 'aws/assume-root':
+      return [h.kind, h.name.toLowerCase(), h.targetPrincipal, h.taskPolicyArn, h.duration ?? 0, h.region ?? ''];
+    case 'aws/ambient':
+      return [h.kind, h.name.toLowerCase(), h.region ?? ''];
+    case 'ambient':
+      return [h.kind, h.name.toLowerCase()];
+    case 'unsupported':
+      return [h.kind, h.name.toLowerCase(), h.declaredKind, h.role];
   }
 }
 

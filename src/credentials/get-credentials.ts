@@ -3,6 +3,7 @@
  * and returns: it loads nothing from src/aws, no SDK, no YAML. Everything else (locks, SSO, STS)
  * lives in fetch-chain.ts, imported only on a miss.
  */
+import { fromAmbient } from '../atmos/kinds.ts';
 import type { ChainHop, Resolution } from '../atmos/types.ts';
 import { AtmosAuthError } from '../errors.ts';
 import { debug } from '../log.ts';
@@ -49,9 +50,12 @@ export function identityHop(res: Resolution): ChainHop {
 /** Credentials for `res.identity`: cache first, then (under a lock per chain) SSO / STS. */
 export async function getCredentials(res: Resolution, opts: GetCredentialsOptions): Promise<CredentialsResult> {
   const hop = identityHop(res);
-  const minTtl = opts.minTtl ?? minTtlSeconds();
+  // A root session lives at most 15 minutes: asking for more than that left would refetch it on
+  // every run. 5 minutes left is when the hook refreshes anyway.
+  const minTtl = hop.kind === 'aws/assume-root' ? Math.min(opts.minTtl ?? minTtlSeconds(), 300) : opts.minTtl ?? minTtlSeconds();
   const key = chainKey(res.chain, res.profiles);
-  if (!opts.ignoreCache) {
+  // A chain from the environment's credentials is never cached (kinds.ts: fromAmbient).
+  if (!opts.ignoreCache && !fromAmbient(res.chain)) {
     const hit = readCached(key);
     if (hit && isFresh(hit.credentials, minTtl)) {
       debug(`credentials cache hit for ${res.identity} (${key.slice(0, 12)}), ${fmtLeft(secondsLeft(hit.credentials))} left`);

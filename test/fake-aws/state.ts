@@ -14,6 +14,10 @@ export interface RequestLogEntry {
   roleArn?: string;
   user?: string;
   accessKeyId?: string;
+  /** AssumeRoot: the caller's ARN, the task policy and the DurationSeconds asked for. */
+  callerArn?: string;
+  taskPolicyArn?: string;
+  durationSeconds?: number;
   /** The error type when status >= 400. */
   errorType?: string;
 }
