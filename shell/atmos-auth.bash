@@ -23,6 +23,9 @@ __atmos_auth_retry=${__atmos_auth_retry:-0}
 __atmos_auth_exp=${__atmos_auth_exp-}
 # Repositories where a run failed (newline separated): later runs there are quiet, never log in.
 __atmos_auth_tried=${__atmos_auth_tried-}
+# Repositories where export said (exit @ATMOS_AUTH_UNSUPPORTED_EXIT@) that the identity's kind is
+# Atmos's alone (newline separated): said once.
+__atmos_auth_unsup=${__atmos_auth_unsup-}
 
 # The Atmos repository holding $1 (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d), in REPLY.
 __atmos_auth_root() {
@@ -79,34 +82,60 @@ __atmos_auth_restore() {
   __atmos_auth_exp=''
 }
 
+# In the subshell that runs export: the user's own values instead of the active identity's, so
+# that export sees the environment as it is without atmos-auth (an ambient identity keeps exactly
+# that); $1 = 1 when the unsupported-kind advice was already shown for this repository.
+__atmos_auth_as_user() {
+  if (( __atmos_auth_active )); then __atmos_auth_restore; fi
+  if (( $1 )); then export ATMOS_AUTH_UNSUPPORTED_SAID=1; fi
+  return 0
+}
+
+# Drops $1 from __atmos_auth_tried (newline separated).
+__atmos_auth_untry() {
+  __atmos_auth_tried=$'\n'$__atmos_auth_tried
+  __atmos_auth_tried=${__atmos_auth_tried/$'\n'"$1"$'\n'/$'\n'}
+  __atmos_auth_tried=${__atmos_auth_tried#$'\n'}
+}
+
 # Runs `atmos-auth export` for the repository $1 and applies its lines. On failure the export
 # command has said why on stderr (shown once per repository: later runs there are quiet and never
-# log in), and nothing changes.
+# log in), and nothing changes. Exit @ATMOS_AUTH_UNSUPPORTED_EXIT@ (an identity of a kind only Atmos
+# handles) leaves the current identity; its advice is shown once per repository.
 __atmos_auth_run() {
-  local root=$1 mode=$2 out rc quiet=0 REPLY
+  local root=$1 mode=$2 out rc quiet=0 said=0 REPLY
   local -a cmd
   if [[ -n ${ATMOS_AUTH_BIN-} ]]; then cmd=("$ATMOS_AUTH_BIN"); else cmd=("${__atmos_auth_cmd[@]}"); fi
   if [[ $mode != force && $'\n'$__atmos_auth_tried$'\n' == *$'\n'"$root"$'\n'* ]]; then quiet=1; fi
+  if [[ $mode != force && $'\n'$__atmos_auth_unsup$'\n' == *$'\n'"$root"$'\n'* ]]; then said=1; fi
   if (( quiet )); then
-    out=$("${cmd[@]}" export --format bash --no-login 2>/dev/null)
+    out=$(__atmos_auth_as_user $said; "${cmd[@]}" export --format bash --no-login 2>/dev/null)
     rc=$?
   else
     # Remembered before the run: Ctrl-C during a login ends PROMPT_COMMAND right there.
     if [[ $'\n'$__atmos_auth_tried$'\n' != *$'\n'"$root"$'\n'* ]]; then
       __atmos_auth_tried+=$root$'\n'
     fi
-    out=$("${cmd[@]}" export --format bash)
+    out=$(__atmos_auth_as_user $said; "${cmd[@]}" export --format bash)
     rc=$?
+  fi
+  if (( rc == @ATMOS_AUTH_UNSUPPORTED_EXIT@ )); then
+    if (( __atmos_auth_active )); then __atmos_auth_restore; fi
+    if (( ! quiet )); then
+      __atmos_auth_untry "$root"
+      if [[ $'\n'$__atmos_auth_unsup$'\n' != *$'\n'"$root"$'\n'* ]]; then __atmos_auth_unsup+=$root$'\n'; fi
+    fi
+    return 0
   fi
   if (( rc != 0 )); then
     __atmos_auth_now
     __atmos_auth_retry=$(( REPLY + 60 ))
     return 0
   fi
-  __atmos_auth_tried=$'\n'$__atmos_auth_tried
-  __atmos_auth_tried=${__atmos_auth_tried/$'\n'"$root"$'\n'/$'\n'}
-  __atmos_auth_tried=${__atmos_auth_tried#$'\n'}
-  (( __atmos_auth_active )) || __atmos_auth_save
+  __atmos_auth_untry "$root"
+  # export's lines are relative to the user's own values (see __atmos_auth_as_user).
+  if (( __atmos_auth_active )); then __atmos_auth_restore; fi
+  __atmos_auth_save
   eval "$out"
   if [[ -n ${ATMOS_AUTH_IDENTITY+x} ]]; then
     __atmos_auth_active=1

@@ -23,6 +23,9 @@ set -q __atmos_auth_retry; or set -g __atmos_auth_retry 0
 set -q __atmos_auth_exp; or set -g __atmos_auth_exp ''
 # Repositories where a run failed: later runs there are quiet and never log in.
 set -q __atmos_auth_tried; or set -g __atmos_auth_tried
+# Repositories where export said (exit @ATMOS_AUTH_UNSUPPORTED_EXIT@) that the identity's kind is
+# Atmos's alone: said once.
+set -q __atmos_auth_unsup; or set -g __atmos_auth_unsup
 
 # The Atmos repository holding $argv[1] (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d).
 function __atmos_auth_root --argument-names d
@@ -84,22 +87,63 @@ function __atmos_auth_restore
     set -g __atmos_auth_exp ''
 end
 
+# The words that run export with the user's own values instead of the active identity's (fish's
+# command substitutions are no subshell: `env` gets them), so that export sees the environment as
+# it is without atmos-auth (an ambient identity keeps exactly that); $argv[1] = 1 when the
+# unsupported-kind advice was already shown for this repository.
+function __atmos_auth_as_user --argument-names said
+    # env takes its -u options before the NAME=VALUE words.
+    set -l unset
+    set -l assign
+    if test $__atmos_auth_active = 1
+        for v in $__atmos_auth_vars
+            set -l k __atmos_auth_savedk_$v
+            set -l s __atmos_auth_saved_$v
+            if set -q $k; and test "$$k" = x
+                set -a assign "$v=$$s"
+            else
+                set -a unset -u $v
+            end
+        end
+    end
+    test "$said" = 1; and set -a assign ATMOS_AUTH_UNSUPPORTED_SAID=1
+    # NUL-separated: a saved value may hold a newline.
+    test -n "$unset$assign"; and printf '%s\0' env $unset $assign
+end
+
 # Runs `atmos-auth export` for the repository $argv[1] and applies its lines. On failure the export
 # command has said why on stderr (shown once per repository: later runs there are quiet and never
-# log in), and nothing changes.
+# log in), and nothing changes. Exit @ATMOS_AUTH_UNSUPPORTED_EXIT@ (an identity of a kind only Atmos
+# handles) leaves the current identity; its advice is shown once per repository.
 function __atmos_auth_run --argument-names root mode
     set -l cmd $__atmos_auth_cmd
     test -n "$ATMOS_AUTH_BIN"; and set cmd $ATMOS_AUTH_BIN
     set -l out
     set -l rc 0
-    if test "$mode" != force; and contains -- $root $__atmos_auth_tried
-        set out ($cmd export --format fish --no-login 2>/dev/null | string collect)
+    set -l quiet 0
+    set -l said 0
+    test "$mode" != force; and contains -- $root $__atmos_auth_tried; and set quiet 1
+    test "$mode" != force; and contains -- $root $__atmos_auth_unsup; and set said 1
+    # One list: an empty first word would leave fish with no command name.
+    set -l run (__atmos_auth_as_user $said | string split0) $cmd
+    if test $quiet = 1
+        set out ($run export --format fish --no-login 2>/dev/null | string collect)
         set rc $pipestatus[1]
     else
         # Remembered before the run: Ctrl-C during a login ends this function right there.
         contains -- $root $__atmos_auth_tried; or set -g -a __atmos_auth_tried $root
-        set out ($cmd export --format fish | string collect)
+        set out ($run export --format fish | string collect)
         set rc $pipestatus[1]
+    end
+    if test $rc -eq @ATMOS_AUTH_UNSUPPORTED_EXIT@
+        test $__atmos_auth_active = 1; and __atmos_auth_restore
+        if test $quiet = 0
+            if set -l i (contains -i -- $root $__atmos_auth_tried)
+                set -e __atmos_auth_tried[$i]
+            end
+            contains -- $root $__atmos_auth_unsup; or set -g -a __atmos_auth_unsup $root
+        end
+        return 0
     end
     if test $rc -ne 0
         set -g __atmos_auth_retry (math (__atmos_auth_now) + 60)
@@ -108,7 +152,9 @@ function __atmos_auth_run --argument-names root mode
     if set -l i (contains -i -- $root $__atmos_auth_tried)
         set -e __atmos_auth_tried[$i]
     end
-    test $__atmos_auth_active = 1; or __atmos_auth_save
+    # export's lines are relative to the user's own values (see __atmos_auth_as_user).
+    test $__atmos_auth_active = 1; and __atmos_auth_restore
+    __atmos_auth_save
     eval $out
     if set -q ATMOS_AUTH_IDENTITY
         set -g __atmos_auth_active 1

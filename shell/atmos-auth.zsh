@@ -22,6 +22,8 @@ typeset -gi __atmos_auth_active="${__atmos_auth_active:-0}" __atmos_auth_retry="
 typeset -g __atmos_auth_exp="${__atmos_auth_exp-}"
 (( ${+__atmos_auth_saved} )) || typeset -gA __atmos_auth_saved __atmos_auth_savedk
 (( ${+__atmos_auth_tried} )) || typeset -ga __atmos_auth_tried
+# Repositories where export said (exit @ATMOS_AUTH_UNSUPPORTED_EXIT@) that the identity's kind is Atmos's alone: said once.
+(( ${+__atmos_auth_unsup} )) || typeset -ga __atmos_auth_unsup
 
 # The Atmos repository holding $1 (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d), in REPLY.
 __atmos_auth_root() {
@@ -74,31 +76,52 @@ __atmos_auth_restore() {
   __atmos_auth_exp=''
 }
 
+# In the subshell that runs export: the user's own values instead of the active identity's, so
+# that export sees the environment as it is without atmos-auth (an ambient identity keeps exactly
+# that); $1 = 1 when the unsupported-kind advice was already shown for this repository.
+__atmos_auth_as_user() {
+  (( __atmos_auth_active )) && __atmos_auth_restore
+  (( $1 )) && export ATMOS_AUTH_UNSUPPORTED_SAID=1
+  return 0
+}
+
 # Runs `atmos-auth export` for the repository $1 and applies its lines. On failure the export
 # command has said why on stderr (shown once per repository: later runs there are quiet and never
-# log in), and nothing changes.
+# log in), and nothing changes. Exit @ATMOS_AUTH_UNSUPPORTED_EXIT@ (an identity of a kind only Atmos handles) leaves the
+# current identity; its advice is shown once per repository.
 __atmos_auth_run() {
   emulate -L zsh
   local root=$1 mode=$2 out REPLY
-  integer rc quiet=0
+  integer rc quiet=0 said=0
   local -a cmd
   if [[ -n ${ATMOS_AUTH_BIN-} ]]; then cmd=("$ATMOS_AUTH_BIN"); else cmd=("${__atmos_auth_cmd[@]}"); fi
   [[ $mode != force ]] && (( ${__atmos_auth_tried[(Ie)$root]} )) && quiet=1
+  [[ $mode != force ]] && (( ${__atmos_auth_unsup[(Ie)$root]} )) && said=1
   if (( quiet )); then
-    out=$("${cmd[@]}" export --format zsh --no-login 2>/dev/null)
+    out=$(__atmos_auth_as_user $said; "${cmd[@]}" export --format zsh --no-login 2>/dev/null)
     rc=$?
   else
     # Remembered before the run: Ctrl-C during a login ends this function right there.
     (( ${__atmos_auth_tried[(Ie)$root]} )) || __atmos_auth_tried+=("$root")
-    out=$("${cmd[@]}" export --format zsh)
+    out=$(__atmos_auth_as_user $said; "${cmd[@]}" export --format zsh)
     rc=$?
+  fi
+  if (( rc == @ATMOS_AUTH_UNSUPPORTED_EXIT@ )); then
+    (( __atmos_auth_active )) && __atmos_auth_restore
+    if (( ! quiet )); then
+      __atmos_auth_tried=("${(@)__atmos_auth_tried:#${(b)root}}")
+      (( ${__atmos_auth_unsup[(Ie)$root]} )) || __atmos_auth_unsup+=("$root")
+    fi
+    return 0
   fi
   if (( rc != 0 )); then
     __atmos_auth_retry=$(( EPOCHSECONDS + 60 ))
     return 0
   fi
   __atmos_auth_tried=("${(@)__atmos_auth_tried:#${(b)root}}")
-  (( __atmos_auth_active )) || __atmos_auth_save
+  # export's lines are relative to the user's own values (see __atmos_auth_as_user).
+  (( __atmos_auth_active )) && __atmos_auth_restore
+  __atmos_auth_save
   eval "$out"
   if [[ -n ${ATMOS_AUTH_IDENTITY+x} ]]; then
     __atmos_auth_active=1

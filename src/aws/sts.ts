@@ -165,7 +165,18 @@ export async function assumeRoot(
  * in AWS_*, AWS_PROFILE and the shared files, web identity, container and instance metadata), as
  * Atmos's aws/ambient does with config.LoadDefaultConfig (identities/aws/ambient.go:70-130).
  */
-export async function ambientCredentials(region: string, identity: string): Promise<AwsCredentials> {
+export async function ambientCredentials(region: string, identity: string, env: NodeJS.ProcessEnv = process.env): Promise<AwsCredentials> {
+  // Keys in the environment win over AWS_PROFILE, as in the Go SDK's default chain that Atmos uses
+  // (AWS SDK for Go v2 developer guide, "Configure the SDK": environment static credentials first);
+  // the JS SDK now prefers the profile when both are set (and warns on stderr).
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    debug(`ambient credentials for ${identity}: AWS_ACCESS_KEY_ID ${env.AWS_ACCESS_KEY_ID.slice(0, 4)}... from the environment`);
+    const out: AwsCredentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
+    if (env.AWS_SESSION_TOKEN) out.sessionToken = env.AWS_SESSION_TOKEN;
+    const exp = env.AWS_CREDENTIAL_EXPIRATION ? new Date(env.AWS_CREDENTIAL_EXPIRATION) : undefined;
+    if (exp && !Number.isNaN(exp.getTime())) out.expiration = exp;
+    return out;
+  }
   const mod = await loadSts();
   // No credentials option: the client's own default chain is exactly the environment's.
   const client = new mod.STSClient(baseClientConfig(region));
