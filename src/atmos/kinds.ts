@@ -1,7 +1,8 @@
 /**
  * The identity and provider kinds Atmos has, split into those atmos-auth fetches credentials for
- * and those it only names (resolve, list) and hands back to Atmos. No imports but types: export.ts
- * reads this on the warm path (dist/hot.js), where chain.ts (and its YAML code) must not be loaded.
+ * and those it only names (resolve, list) and hands back to Atmos. Nothing but errors.ts and types:
+ * export.ts reads this on the warm path (dist/hot.js), where chain.ts (and its YAML code) must not
+ * be loaded.
  *
  * Atmos's complete lists (cloudposse/atmos 0a1cb44): providers in pkg/auth/factory/factory.go:104-127
  * plus gcp/adc and gcp/workload-identity-federation (pkg/auth/factory/gcp_providers.go:19,35);
@@ -10,7 +11,8 @@
  * registered by factory/emulator_identities.go:15). `gcp/oidc` is a constant (constants.go:21) that
  * no factory registers, so Atmos itself refuses it: it is not listed here either.
  */
-import type { ChainHop } from './types.ts';
+import { AtmosAuthError } from '../errors.ts';
+import type { ChainHop, Resolution } from './types.ts';
 
 /** Provider kinds Atmos accepts and atmos-auth does not implement (aws/saml has a hop of its own). */
 export const UNSUPPORTED_PROVIDER_KINDS = [
@@ -56,4 +58,23 @@ export function fromAmbient(chain: readonly ChainHop[]): boolean {
 export function atmosInstead(identity: string): string {
   const id = /^[A-Za-z0-9_./@%+=:,-]+$/.test(identity) ? identity : `'${identity.replaceAll("'", `'\\''`)}'`;
   return `atmos auth exec -i ${id} -- <command>, or atmos auth shell -i ${id}`;
+}
+
+/** An identity whose chain has a kind only Atmos handles: export and exec do nothing (exit 4). */
+export class UnsupportedKindError extends AtmosAuthError {
+  override readonly exitCode: number = UNSUPPORTED_KIND_EXIT;
+}
+
+/** The UnsupportedKindError for `res`, or null when atmos-auth handles its whole chain. */
+export function unsupportedKindError(res: Resolution): UnsupportedKindError | null {
+  const odd = unsupportedHop(res.chain);
+  if (!odd || !res.identity) return null;
+  return new UnsupportedKindError(`identity ${res.identity} uses ${kindOf(odd)} (${odd.name}), which atmos-auth does not implement: nothing exported`, {
+    hint: `use ${atmosInstead(res.identity)}`,
+  });
+}
+
+/** True for a standalone ambient identity: nothing to fetch, the environment keeps its own. */
+export function isStandaloneAmbient(res: Resolution): boolean {
+  return res.chain.length === 1 && fromAmbient(res.chain);
 }

@@ -6,9 +6,8 @@ import { appendFileSync } from 'node:fs';
 import { getCredentials } from '../credentials/get-credentials.ts';
 import { leaveProfileMode, mergeChanges, modeOf, profileModeChange } from '../credentials/profile-mode.ts';
 import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts';
-import { atmosInstead, kindOf, UNSUPPORTED_KIND_EXIT, unsupportedHop } from '../atmos/kinds.ts';
+import { isStandaloneAmbient, UNSUPPORTED_KIND_EXIT, unsupportedHop, unsupportedKindError } from '../atmos/kinds.ts';
 import type { Resolution } from '../atmos/types.ts';
-import { AtmosAuthError } from '../errors.ts';
 import { debug } from '../log.ts';
 import { ambientEnv, clearEnv, identityEnv } from '../shell/env.ts';
 import { getFormat, type EnvChange } from '../shell/format.ts';
@@ -46,30 +45,16 @@ function writeGithub(text: string, change: EnvChange): void {
   debug(`appended ${Object.keys(change.set).length + change.unset.length} variable(s) to $GITHUB_ENV`);
 }
 
-/** An identity of a kind Atmos has and atmos-auth does not implement: nothing exported. */
-export class UnsupportedKindError extends AtmosAuthError {
-  override readonly exitCode: number = UNSUPPORTED_KIND_EXIT;
-}
-
 /**
  * For an identity whose chain has a kind atmos-auth does not implement: stdout stays empty and the
  * exit status is UNSUPPORTED_KIND_EXIT. The advice goes to stderr (UnsupportedKindError) unless
  * ATMOS_AUTH_UNSUPPORTED_SAID is set: the hook sets it where it has shown it once already.
  */
 function refuseUnsupported(res: Resolution): number {
-  const odd = unsupportedHop(res.chain)!;
-  const identity = res.identity ?? '';
-  debug(`export: ${identity} goes through ${kindOf(odd)} (${odd.name}), which atmos-auth does not implement`);
+  const err = unsupportedKindError(res)!;
+  debug(`export: ${err.message}`);
   if (process.env.ATMOS_AUTH_UNSUPPORTED_SAID) return UNSUPPORTED_KIND_EXIT;
-  throw new UnsupportedKindError(`identity ${identity} uses ${kindOf(odd)} (${odd.name}), which atmos-auth does not implement: nothing exported`, {
-    hint: `use ${atmosInstead(identity)}`,
-  });
-}
-
-/** A standalone ambient identity: no credentials to fetch, the environment keeps its own. */
-function isAmbient(res: Resolution): boolean {
-  const k = res.chain.length === 1 ? res.chain[0]!.kind : '';
-  return k === 'aws/ambient' || k === 'ambient';
+  throw err;
 }
 
 export async function run(a: ExportArgs): Promise<number> {
@@ -84,7 +69,7 @@ export async function run(a: ExportArgs): Promise<number> {
   } else if (unsupportedHop(res.chain)) {
     // Before the trust check: nothing is fetched for such an identity, and the advice is the news.
     return refuseUnsupported(res);
-  } else if (isAmbient(res)) {
+  } else if (isStandaloneAmbient(res)) {
     if (a.identity) noticeUntrusted(res);
     else requireTrust(res);
     const hop = res.chain[0]!;

@@ -3,7 +3,7 @@
  * and returns: it loads nothing from src/aws, no SDK, no YAML. Everything else (locks, SSO, STS)
  * lives in fetch-chain.ts, imported only on a miss.
  */
-import { fromAmbient } from '../atmos/kinds.ts';
+import { fromAmbient, unsupportedKindError } from '../atmos/kinds.ts';
 import type { ChainHop, Resolution } from '../atmos/types.ts';
 import { AtmosAuthError } from '../errors.ts';
 import { debug } from '../log.ts';
@@ -50,6 +50,8 @@ export function identityHop(res: Resolution): ChainHop {
 /** Credentials for `res.identity`: cache first, then (under a lock per chain) SSO / STS. */
 export async function getCredentials(res: Resolution, opts: GetCredentialsOptions): Promise<CredentialsResult> {
   const hop = identityHop(res);
+  const odd = unsupportedKindError(res);
+  if (odd) throw odd;
   // A root session lives at most 15 minutes: asking for more than that left would refetch it on
   // every run. 5 minutes left is when the hook refreshes anyway.
   const minTtl = hop.kind === 'aws/assume-root' ? Math.min(opts.minTtl ?? minTtlSeconds(), 300) : opts.minTtl ?? minTtlSeconds();

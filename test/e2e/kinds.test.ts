@@ -185,4 +185,17 @@ test('aws/ambient with no credentials in the environment: one line saying where 
   assert.match(r.stderr, /AWS_PROFILE or AWS_ACCESS_KEY_ID/);
 });
 
+test('exec: an ambient identity passes the environment through; an unsupported one runs nothing (exit 4)', async () => {
+  const r = await cli(sb, ['exec', '--identity', 'plat-staging/terraform', '--', 'sh', '-c', 'echo "$AWS_ACCESS_KEY_ID $AWS_PROFILE $AWS_REGION $ATMOS_AUTH_IDENTITY"'], {
+    cwd: sb.stackDir('plat/staging'),
+    env: { AWS_ACCESS_KEY_ID: 'AKIAUSEROWNKEY000001', AWS_SECRET_ACCESS_KEY: 'own-secret', AWS_PROFILE: 'mine' },
+  });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, 'AKIAUSEROWNKEY000001 mine eu-west-1 plat-staging/terraform\n');
+  const u = await cli(sb, ['exec', '--', 'sh', '-c', 'echo ran'], { cwd: sb.stackDir('plat/dev') });
+  assert.is(u.code, 4);
+  assert.is(u.stdout, '');
+  assert.match(u.stderr, /atmos auth exec -i plat-dev\/terraform/);
+});
+
 test.run();
