@@ -20,6 +20,9 @@ export interface ListedIdentity {
   account?: { name?: string; id?: string };
   permissionSet?: string;
   roleArn?: string;
+  /** aws/assume-root: the member account and the root task policy. */
+  targetPrincipal?: string;
+  taskPolicyArn?: string;
   via: string | null;
   /**
    * The kind atmos-auth does not implement somewhere in its chain (the hook exports nothing for
@@ -29,6 +32,9 @@ export interface ListedIdentity {
   /** Stacks whose default identity this is. */
   stacks: string[];
 }
+
+/** What `list` says for identities with nothing more specific to show. */
+const KIND_WORDS: Record<string, string> = { 'aws/user': 'IAM user', 'aws/ambient': "the environment's AWS credentials", ambient: 'the environment as it is' };
 
 /** Runs the command. */
 export async function run(args: ListArgs): Promise<number> {
@@ -57,6 +63,7 @@ export async function run(args: ListArgs): Promise<number> {
       };
       if (last.kind === 'aws/permission-set') { item.account = last.account; item.permissionSet = last.permissionSet; }
       if (last.kind === 'aws/assume-role') item.roleArn = last.roleArn;
+      if (last.kind === 'aws/assume-root') { item.targetPrincipal = last.targetPrincipal; item.taskPolicyArn = last.taskPolicyArn; }
       const odd = unsupportedHop(chain);
       if (odd) item.unsupported = kindOf(odd);
       return item;
@@ -73,7 +80,9 @@ export async function run(args: ListArgs): Promise<number> {
   const lines = items.map((i) => {
     const what = i.unsupported
       ? `[not supported: ${i.unsupported}; use atmos auth exec -i ${i.name}]`
-      : i.permissionSet ? `${i.permissionSet} @ ${i.account?.name ?? i.account?.id}` : i.roleArn ?? (i.kind === 'aws/user' ? 'IAM user' : '');
+      : i.permissionSet ? `${i.permissionSet} @ ${i.account?.name ?? i.account?.id}`
+      : i.targetPrincipal ? `root of ${i.targetPrincipal} (${i.taskPolicyArn?.slice(i.taskPolicyArn.lastIndexOf('/') + 1)})`
+      : i.roleArn ?? KIND_WORDS[i.kind] ?? '';
     const st = i.stacks.length ? `  stacks: ${i.stacks.join(', ')}` : '';
     return `  ${i.name.padEnd(24)} ${i.kind.padEnd(18)} ${what}${i.default ? '  (default)' : ''}${st}`;
   });

@@ -337,7 +337,7 @@ class ChainFetcher {
         cause: err,
       });
     } else if (err instanceof AtmosAuthError && hop && !(err instanceof e.TokenRevokedError)) {
-      const what = hop.kind === 'aws/permission-set' ? `, ${hop.permissionSet} in ${hop.account.name ?? hop.account.id}` : hop.kind === 'aws/assume-role' ? `, role ${hop.roleArn}` : '';
+      const what = hop.kind === 'aws/permission-set' ? `, ${hop.permissionSet} in ${hop.account.name ?? hop.account.id}` : hop.kind === 'aws/assume-role' ? `, role ${hop.roleArn}` : hop.kind === 'aws/assume-root' ? `, root of ${hop.targetPrincipal}` : '';
       const via = hop.name === this.identity ? '' : `, via ${hop.name}`;
       out = new AtmosAuthError(`identity ${this.identity} (profile ${prof}${via}${what}): ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
       Object.defineProperty(out, 'exitCode', { value: err.exitCode });

@@ -75,6 +75,9 @@ test('list shows unsupported kinds with a marker instead of failing', async () =
   const text = await cli(sb, ['list'], { cwd: sb.acme });
   assert.is(text.code, 0, text.stderr);
   assert.match(text.stdout, /plat-dev\/terraform\s+azure\/subscription\s+\[not supported: azure\/subscription; use atmos auth exec -i plat-dev\/terraform\]/);
+  assert.match(text.stdout, /plat-sandbox\/terraform\s+aws\/assume-root\s+root of 200000000000 \(IAMAuditRootUserCredentials\)/);
+  assert.match(text.stdout, /plat-staging\/terraform\s+aws\/ambient\s+the environment's AWS credentials/);
+  assert.match(text.stdout, /passthrough\s+ambient\s+the environment as it is/);
 });
 
 test('aws/assume-root: AssumeRoot with the permission set credentials, duration capped at 900, task policy passed', async () => {
