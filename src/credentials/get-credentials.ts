@@ -47,14 +47,18 @@ export function identityHop(res: Resolution): ChainHop {
   return hop;
 }
 
+/** Seconds an aws/assume-root session must have left to be reused (see getCredentials). */
+export const ROOT_SESSION_MIN_TTL = 360;
+
 /** Credentials for `res.identity`: cache first, then (under a lock per chain) SSO / STS. */
 export async function getCredentials(res: Resolution, opts: GetCredentialsOptions): Promise<CredentialsResult> {
   const hop = identityHop(res);
   const odd = unsupportedKindError(res);
   if (odd) throw odd;
-  // A root session lives at most 15 minutes: asking for more than that left would refetch it on
-  // every run. 5 minutes left is when the hook refreshes anyway.
-  const minTtl = hop.kind === 'aws/assume-root' ? Math.min(opts.minTtl ?? minTtlSeconds(), 300) : opts.minTtl ?? minTtlSeconds();
+  // A root session lives at most 15 minutes: asking for the usual 15 left would refetch it on
+  // every run. 6 minutes: more than the 5 before expiry at which the hook runs again, so that run
+  // gets a new session rather than the old one once more.
+  const minTtl = hop.kind === 'aws/assume-root' ? Math.min(opts.minTtl ?? minTtlSeconds(), ROOT_SESSION_MIN_TTL) : opts.minTtl ?? minTtlSeconds();
   const key = chainKey(res.chain, res.profiles);
   // A chain from the environment's credentials is never cached (kinds.ts: fromAmbient).
   if (!opts.ignoreCache && !fromAmbient(res.chain)) {

@@ -10,7 +10,7 @@ import { SUPERADMIN } from '../fake-aws/scenario.ts';
 import { startFakeAws } from '../fake-aws/server.ts';
 import { CLI, sandbox } from '../e2e/helpers.ts';
 import { writeKindsProfile } from '../e2e/kinds-fixture.ts';
-import { have, hookFile, shells } from '../helpers/shells.ts';
+import { fakeFailure, fakeRepo, have, hookFile, shells } from '../helpers/shells.ts';
 import type { HookShell } from '../../src/shell/scripts.ts';
 
 for (const s of shells) if (!have(s)) throw new Error(`${s} is required for this test (Debian package ${s})`);
@@ -109,6 +109,32 @@ for (const shell of shells) {
     assert.match(said, /identity plat-dev\/terraform uses azure\/subscription \(plat-dev\/terraform\), which atmos-auth does not implement: nothing exported/);
     assert.match(said, /use atmos auth exec -i plat-dev\/terraform -- <command>, or atmos auth shell -i plat-dev\/terraform/);
     assert.is(quiet, '', 'the second visit says nothing');
+  });
+}
+
+for (const shell of shells) {
+  test(`${shell}: exit 4 (fake CLI): leaves the identity, said once per repository, the other stacks keep logging in`, async () => {
+    const r = fakeRepo();
+    fakeFailure(r.prod, 4, 'atmos-auth: identity plat-prod/terraform uses azure/subscription: use atmos auth exec\n');
+    const hook = hookFile(r.base, shell, ['atmos-auth-not-used']);
+    const setProfile = shell === 'fish' ? "set -gx AWS_PROFILE mine" : "export AWS_PROFILE=mine";
+    const out = await runShell(shell, [
+      show[shell], `source ${hook}`, setProfile,
+      `cd ${r.dev}`, prompt[shell], 'echo ---dev', 'show ATMOS_AUTH_IDENTITY AWS_PROFILE',
+      `cd ${r.prod}`, prompt[shell], 'echo ---prod', 'show ATMOS_AUTH_IDENTITY AWS_PROFILE AWS_ACCESS_KEY_ID',
+      `cd ${r.dev}`, prompt[shell], `cd ${r.prod}`, prompt[shell], 'echo ---prod2', 'show ATMOS_AUTH_IDENTITY AWS_PROFILE',
+      'atmos_auth_refresh',
+    ].join('\n'), r.env);
+    assert.is(out.status, 0, out.stderr);
+    assert.match(out.stdout, /---dev\nATMOS_AUTH_IDENTITY=\[plat-dev\/terraform\]\nAWS_PROFILE=UNSET\n/);
+    assert.match(out.stdout, /---prod\nATMOS_AUTH_IDENTITY=UNSET\nAWS_PROFILE=\[mine\]\nAWS_ACCESS_KEY_ID=UNSET\n/);
+    assert.match(out.stdout, /---prod2\nATMOS_AUTH_IDENTITY=UNSET\nAWS_PROFILE=\[mine\]\n/);
+    // Once on the first visit, once more for atmos_auth_refresh (which shows messages again).
+    assert.is(out.stderr, 'atmos-auth: identity plat-prod/terraform uses azure/subscription: use atmos auth exec\n'.repeat(2));
+    const f = `export --format ${shell}`;
+    // Never --no-login: exit 4 is no failed run. Later runs in the repository carry the marker (dev
+    // ignores it); atmos_auth_refresh does not.
+    assert.equal(r.starts(), [f, f, `${f} [said]`, `${f} [said]`, f]);
   });
 }
 
