@@ -20,6 +20,8 @@ export function kindsProfile(): Record<string, unknown> {
     'plat-dev/admin': { kind: 'aws/permission-set', via: { provider: 'acme-sso' }, principal: { name: 'TerraformApplyAccess', account: { name: 'plat-dev' } } },
     // Root of plat-sandbox from the management account (core-root); 20m is capped at 900 s.
     'plat-sandbox/terraform': { kind: 'aws/assume-root', via: { identity: 'core-root/admin' }, principal: { target_principal: '200000000000', task_policy_arn: AUDIT, duration: '20m' } },
+    // 5 minutes: under the 6 a root session must have left to be reused.
+    'plat-sandbox/short': { kind: 'aws/assume-root', via: { identity: 'core-root/admin' }, principal: { target_principal: '200000000000', task_policy_arn: AUDIT, duration: '5m' } },
     // The same from plat-dev, which is no management account: AssumeRoot is refused.
     'plat-sandbox/from-dev': { kind: 'aws/assume-root', via: { identity: 'plat-dev/admin' }, principal: { target_principal: '200000000000', task_policy_arn: AUDIT } },
     'plat-staging/terraform': { kind: 'aws/ambient', principal: { region: 'eu-west-1' } },

@@ -113,6 +113,22 @@ test('aws/assume-root: AssumeRoot with the permission set credentials, duration 
   assert.is((JSON.parse(who.stdout) as { arn: string }).arn, 'arn:aws:iam::200000000000:root');
 });
 
+test('aws/assume-root of 5 minutes: never reused (under the 6 minutes a root session must have left)', async () => {
+  fake.clearLog();
+  for (let i = 0; i < 2; i++) {
+    const r = await cli(sb, ['export', '--identity', 'plat-sandbox/short'], { cwd: sb.stackDir('plat/sandbox') });
+    assert.is(r.code, 0, r.stderr);
+  }
+  const roots = fake.requests().filter((e) => e.op === 'AssumeRoot');
+  assert.equal(roots.map((e) => [e.status, e.durationSeconds]), [[200, 300], [200, 300]]);
+});
+
+test('whoami for aws/ambient: the environment keys themselves', async () => {
+  const r = await cli(sb, ['whoami', '--json', '--identity', 'plat-staging/terraform'], { env: { AWS_ACCESS_KEY_ID: SUPERADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: SUPERADMIN.secretAccessKey } });
+  assert.is(r.code, 0, r.stderr);
+  assert.is((JSON.parse(r.stdout) as { arn: string }).arn, `arn:aws:iam::${SUPERADMIN.accountId}:user/${SUPERADMIN.userName}`);
+});
+
 test('aws/assume-root from an account that may not: the refusal names the account and what to check', async () => {
   fake.clearLog();
   const r = await cli(sb, ['export', '--identity', 'plat-sandbox/from-dev'], { cwd: sb.stackDir('plat/sandbox') });
