@@ -80,6 +80,7 @@ __atmos_auth_restore() {
 # that export sees the environment as it is without atmos-auth (an ambient identity keeps exactly
 # that); $1 = 1 when the unsupported-kind advice was already shown for this repository.
 __atmos_auth_as_user() {
+  emulate -L zsh
   (( __atmos_auth_active )) && __atmos_auth_restore
   (( $1 )) && export ATMOS_AUTH_UNSUPPORTED_SAID=1
   return 0
