@@ -167,6 +167,10 @@ test('ambient: only the markers, no region, no credentials', async () => {
   assert.is(env.ATMOS_AUTH_IDENTITY, 'passthrough');
   assert.is(env.AWS_REGION, undefined);
   assert.not.match(r.stdout, /AWS_ACCESS_KEY_ID|AWS_PROFILE|unset AWS_/);
+  // Nothing to ask STS about: whoami says so instead of guessing.
+  const who = await cli(sb, ['whoami', '--identity', 'passthrough'], { cwd: sb.stackDir('plat/staging') });
+  assert.is(who.code, 1);
+  assert.match(who.stderr, /passthrough \(ambient\) has no credentials of its own/);
 });
 
 test('aws/ambient -> aws/assume-role: AssumeRole signed with the environment credentials, never cached', async () => {
