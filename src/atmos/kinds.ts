@@ -45,9 +45,9 @@ export function unsupportedHop(chain: readonly ChainHop[]): ChainHop | undefined
 }
 
 /**
- * True when the chain starts from the environment's own credentials (aws/ambient): Atmos never
- * caches such chains, since the environment's principal may change at any time
- * (pkg/auth/manager_chain.go:157-163 and 660-671).
+ * True when the chain starts from the environment's own credentials (aws/ambient; ambient, which
+ * can only stand alone, has none at all): Atmos never caches such chains, since the environment's
+ * principal may change at any time (pkg/auth/manager_chain.go:157-163 and 660-671).
  */
 export function fromAmbient(chain: readonly ChainHop[]): boolean {
   const k = chain[0]?.kind;
