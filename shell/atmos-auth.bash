@@ -26,6 +26,8 @@ __atmos_auth_tried=${__atmos_auth_tried-}
 # Repositories where export said (exit @ATMOS_AUTH_UNSUPPORTED_EXIT@) that the identity's kind is
 # Atmos's alone (newline separated): said once.
 __atmos_auth_unsup=${__atmos_auth_unsup-}
+# export's exit status for such an identity.
+__atmos_auth_unsup_rc=@ATMOS_AUTH_UNSUPPORTED_EXIT@
 
 # The Atmos repository holding $1 (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d), in REPLY.
 __atmos_auth_root() {
@@ -119,7 +121,7 @@ __atmos_auth_run() {
     out=$(__atmos_auth_as_user $said; "${cmd[@]}" export --format bash)
     rc=$?
   fi
-  if (( rc == @ATMOS_AUTH_UNSUPPORTED_EXIT@ )); then
+  if (( rc == __atmos_auth_unsup_rc )); then
     if (( __atmos_auth_active )); then __atmos_auth_restore; fi
     if (( ! quiet )); then
       __atmos_auth_untry "$root"

@@ -26,6 +26,8 @@ set -q __atmos_auth_tried; or set -g __atmos_auth_tried
 # Repositories where export said (exit @ATMOS_AUTH_UNSUPPORTED_EXIT@) that the identity's kind is
 # Atmos's alone: said once.
 set -q __atmos_auth_unsup; or set -g __atmos_auth_unsup
+# export's exit status for such an identity.
+set -g __atmos_auth_unsup_rc @ATMOS_AUTH_UNSUPPORTED_EXIT@
 
 # The Atmos repository holding $argv[1] (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d).
 function __atmos_auth_root --argument-names d
@@ -135,7 +137,7 @@ function __atmos_auth_run --argument-names root mode
         set out ($run export --format fish | string collect)
         set rc $pipestatus[1]
     end
-    if test $rc -eq @ATMOS_AUTH_UNSUPPORTED_EXIT@
+    if test $rc -eq $__atmos_auth_unsup_rc
         test $__atmos_auth_active = 1; and __atmos_auth_restore
         if test $quiet = 0
             if set -l i (contains -i -- $root $__atmos_auth_tried)

@@ -22,8 +22,11 @@ typeset -gi __atmos_auth_active="${__atmos_auth_active:-0}" __atmos_auth_retry="
 typeset -g __atmos_auth_exp="${__atmos_auth_exp-}"
 (( ${+__atmos_auth_saved} )) || typeset -gA __atmos_auth_saved __atmos_auth_savedk
 (( ${+__atmos_auth_tried} )) || typeset -ga __atmos_auth_tried
-# Repositories where export said (exit @ATMOS_AUTH_UNSUPPORTED_EXIT@) that the identity's kind is Atmos's alone: said once.
+# Repositories where export said (exit @ATMOS_AUTH_UNSUPPORTED_EXIT@) that the identity's kind is
+# Atmos's alone: said once.
 (( ${+__atmos_auth_unsup} )) || typeset -ga __atmos_auth_unsup
+# export's exit status for such an identity.
+typeset -gi __atmos_auth_unsup_rc=@ATMOS_AUTH_UNSUPPORTED_EXIT@
 
 # The Atmos repository holding $1 (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d), in REPLY.
 __atmos_auth_root() {
@@ -88,8 +91,8 @@ __atmos_auth_as_user() {
 
 # Runs `atmos-auth export` for the repository $1 and applies its lines. On failure the export
 # command has said why on stderr (shown once per repository: later runs there are quiet and never
-# log in), and nothing changes. Exit @ATMOS_AUTH_UNSUPPORTED_EXIT@ (an identity of a kind only Atmos handles) leaves the
-# current identity; its advice is shown once per repository.
+# log in), and nothing changes. Exit @ATMOS_AUTH_UNSUPPORTED_EXIT@ (an identity of a kind only Atmos
+# handles) leaves the current identity; its advice is shown once per repository.
 __atmos_auth_run() {
   emulate -L zsh
   local root=$1 mode=$2 out REPLY
@@ -107,7 +110,7 @@ __atmos_auth_run() {
     out=$(__atmos_auth_as_user $said; "${cmd[@]}" export --format zsh)
     rc=$?
   fi
-  if (( rc == @ATMOS_AUTH_UNSUPPORTED_EXIT@ )); then
+  if (( rc == __atmos_auth_unsup_rc )); then
     (( __atmos_auth_active )) && __atmos_auth_restore
     if (( ! quiet )); then
       __atmos_auth_tried=("${(@)__atmos_auth_tried:#${(b)root}}")
