@@ -46,8 +46,11 @@ export function unsupportedHop(chain: readonly ChainHop[]): ChainHop | undefined
 
 /**
  * True when the chain starts from the environment's own credentials (aws/ambient; ambient, which
- * can only stand alone, has none at all): Atmos never caches such chains, since the environment's
- * principal may change at any time (pkg/auth/manager_chain.go:157-163 and 660-671).
+ * can only stand alone, has none at all). Such chains are never cached: Atmos reads an aws/ambient
+ * root afresh on every run (identities/aws/ambient.go:204-209, its LoadCredentials is the default
+ * chain), always redoes the chain's last step (pkg/auth/manager_chain.go:187-199), and keeps
+ * nothing of chains whose root is ambient (manager_chain.go:110-128, 157-163): the environment's
+ * principal may change at any time.
  */
 export function fromAmbient(chain: readonly ChainHop[]): boolean {
   const k = chain[0]?.kind;
