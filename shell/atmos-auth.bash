@@ -26,6 +26,11 @@ __atmos_auth_tried=${__atmos_auth_tried-}
 # Extra variables saved beyond __atmos_auth_vars (an identity's env:), and those inherited as ours.
 if [[ -z ${__atmos_auth_extra+x} ]]; then __atmos_auth_extra=(); fi
 __atmos_auth_ikeys=${__atmos_auth_ikeys- }
+# Repositories where export said (exit @ATMOS_AUTH_UNSUPPORTED_EXIT@) that the identity's kind is
+# Atmos's alone (newline separated): said once.
+__atmos_auth_unsup=${__atmos_auth_unsup-}
+# export's exit status for such an identity.
+__atmos_auth_unsup_rc=@ATMOS_AUTH_UNSUPPORTED_EXIT@
 
 # The Atmos repository holding $1 (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d), in REPLY.
 __atmos_auth_root() {
@@ -137,34 +142,60 @@ __atmos_auth_restore() {
   __atmos_auth_exp=''
 }
 
+# In the subshell that runs export: the user's own values instead of the active identity's, so
+# that export sees the environment as it is without atmos-auth (an ambient identity keeps exactly
+# that); $1 = 1 when the unsupported-kind advice was already shown for this repository.
+__atmos_auth_as_user() {
+  if (( __atmos_auth_active )); then __atmos_auth_restore; fi
+  if (( $1 )); then export ATMOS_AUTH_UNSUPPORTED_SAID=1; fi
+  return 0
+}
+
+# Drops $1 from __atmos_auth_tried (newline separated).
+__atmos_auth_untry() {
+  __atmos_auth_tried=$'\n'$__atmos_auth_tried
+  __atmos_auth_tried=${__atmos_auth_tried/$'\n'"$1"$'\n'/$'\n'}
+  __atmos_auth_tried=${__atmos_auth_tried#$'\n'}
+}
+
 # Runs `atmos-auth export` for the repository $1 and applies its lines. On failure the export
 # command has said why on stderr (shown once per repository: later runs there are quiet and never
-# log in), and nothing changes.
+# log in), and nothing changes. Exit @ATMOS_AUTH_UNSUPPORTED_EXIT@ (an identity of a kind only Atmos
+# handles) leaves the current identity; its advice is shown once per repository.
 __atmos_auth_run() {
-  local __aa_root=$1 __aa_mode=$2 __aa_out __aa_rc __aa_quiet=0 REPLY __aa_keys
+  local __aa_root=$1 __aa_mode=$2 __aa_out __aa_rc __aa_quiet=0 __aa_said=0 REPLY __aa_keys
   local -a __aa_cmd
   if [[ -n ${ATMOS_AUTH_BIN-} ]]; then __aa_cmd=("$ATMOS_AUTH_BIN"); else __aa_cmd=("${__atmos_auth_cmd[@]}"); fi
   if [[ $__aa_mode != force && $'\n'$__atmos_auth_tried$'\n' == *$'\n'"$__aa_root"$'\n'* ]]; then __aa_quiet=1; fi
+  if [[ $__aa_mode != force && $'\n'$__atmos_auth_unsup$'\n' == *$'\n'"$__aa_root"$'\n'* ]]; then __aa_said=1; fi
   if (( __aa_quiet )); then
-    __aa_out=$("${__aa_cmd[@]}" export --format bash --no-login 2>/dev/null)
+    __aa_out=$(__atmos_auth_as_user $__aa_said; "${__aa_cmd[@]}" export --format bash --no-login 2>/dev/null)
     __aa_rc=$?
   else
     # Remembered before the run: Ctrl-C during a login ends PROMPT_COMMAND right there.
     if [[ $'\n'$__atmos_auth_tried$'\n' != *$'\n'"$__aa_root"$'\n'* ]]; then
       __atmos_auth_tried+=$__aa_root$'\n'
     fi
-    __aa_out=$("${__aa_cmd[@]}" export --format bash)
+    __aa_out=$(__atmos_auth_as_user $__aa_said; "${__aa_cmd[@]}" export --format bash)
     __aa_rc=$?
+  fi
+  if (( __aa_rc == __atmos_auth_unsup_rc )); then
+    if (( __atmos_auth_active )); then __atmos_auth_restore; fi
+    if (( ! __aa_quiet )); then
+      __atmos_auth_untry "$__aa_root"
+      if [[ $'\n'$__atmos_auth_unsup$'\n' != *$'\n'"$__aa_root"$'\n'* ]]; then __atmos_auth_unsup+=$__aa_root$'\n'; fi
+    fi
+    return 0
   fi
   if (( __aa_rc != 0 )); then
     __atmos_auth_now
     __atmos_auth_retry=$(( REPLY + 60 ))
     return 0
   fi
-  __atmos_auth_tried=$'\n'$__atmos_auth_tried
-  __atmos_auth_tried=${__atmos_auth_tried/$'\n'"$__aa_root"$'\n'/$'\n'}
-  __atmos_auth_tried=${__atmos_auth_tried#$'\n'}
-  (( __atmos_auth_active )) || __atmos_auth_save
+  __atmos_auth_untry "$__aa_root"
+  # export's lines are relative to the user's own values (see __atmos_auth_as_user).
+  if (( __atmos_auth_active )); then __atmos_auth_restore; fi
+  __atmos_auth_save
   __atmos_auth_keys_of "$__aa_out"
   __aa_keys=$REPLY
   __atmos_auth_save_extra "$__aa_keys"

@@ -25,6 +25,11 @@ set -q __atmos_auth_exp; or set -g __atmos_auth_exp ''
 set -q __atmos_auth_tried; or set -g __atmos_auth_tried
 # Extra variables saved beyond __atmos_auth_vars (an identity's env:), and those inherited as ours.
 set -q __atmos_auth_extra; or set -g __atmos_auth_extra
+# Repositories where export said (exit @ATMOS_AUTH_UNSUPPORTED_EXIT@) that the identity's kind is
+# Atmos's alone: said once.
+set -q __atmos_auth_unsup; or set -g __atmos_auth_unsup
+# export's exit status for such an identity.
+set -g __atmos_auth_unsup_rc @ATMOS_AUTH_UNSUPPORTED_EXIT@
 set -q __atmos_auth_ikeys; or set -g __atmos_auth_ikeys
 
 # The Atmos repository holding $argv[1] (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d).
@@ -145,22 +150,63 @@ function __atmos_auth_restore
     set -g __atmos_auth_exp ''
 end
 
+# The words that run export with the user's own values instead of the active identity's (fish's
+# command substitutions are no subshell: `env` gets them), so that export sees the environment as
+# it is without atmos-auth (an ambient identity keeps exactly that); $argv[1] = 1 when the
+# unsupported-kind advice was already shown for this repository.
+function __atmos_auth_as_user --argument-names __aa_said
+    # env takes its -u options before the NAME=VALUE words.
+    set -l __aa_unset
+    set -l __aa_assign
+    if test $__atmos_auth_active = 1
+        for __aa_v in $__atmos_auth_vars $__atmos_auth_extra
+            set -l __aa_k __atmos_auth_savedk_$__aa_v
+            set -l __aa_s __atmos_auth_saved_$__aa_v
+            if set -q $__aa_k; and test "$$__aa_k" = x
+                set -a __aa_assign "$__aa_v=$$__aa_s"
+            else
+                set -a __aa_unset -u $__aa_v
+            end
+        end
+    end
+    test "$__aa_said" = 1; and set -a __aa_assign ATMOS_AUTH_UNSUPPORTED_SAID=1
+    # NUL-separated: a saved value may hold a newline.
+    test -n "$__aa_unset$__aa_assign"; and printf '%s\0' env $__aa_unset $__aa_assign
+end
+
 # Runs `atmos-auth export` for the repository $argv[1] and applies its lines. On failure the export
 # command has said why on stderr (shown once per repository: later runs there are quiet and never
-# log in), and nothing changes.
+# log in), and nothing changes. Exit @ATMOS_AUTH_UNSUPPORTED_EXIT@ (an identity of a kind only Atmos
+# handles) leaves the current identity; its advice is shown once per repository.
 function __atmos_auth_run --argument-names __aa_root __aa_mode
     set -l __aa_cmd $__atmos_auth_cmd
     test -n "$ATMOS_AUTH_BIN"; and set __aa_cmd $ATMOS_AUTH_BIN
     set -l __aa_out
     set -l __aa_rc 0
-    if test "$__aa_mode" != force; and contains -- $__aa_root $__atmos_auth_tried
-        set __aa_out ($__aa_cmd export --format fish --no-login 2>/dev/null | string collect)
+    set -l __aa_quiet 0
+    set -l __aa_said 0
+    test "$__aa_mode" != force; and contains -- $__aa_root $__atmos_auth_tried; and set __aa_quiet 1
+    test "$__aa_mode" != force; and contains -- $__aa_root $__atmos_auth_unsup; and set __aa_said 1
+    # One list: an empty first word would leave fish with no command name.
+    set -l __aa_run (__atmos_auth_as_user $__aa_said | string split0) $__aa_cmd
+    if test $__aa_quiet = 1
+        set __aa_out ($__aa_run export --format fish --no-login 2>/dev/null | string collect)
         set __aa_rc $pipestatus[1]
     else
         # Remembered before the run: Ctrl-C during a login ends this function right there.
         contains -- $__aa_root $__atmos_auth_tried; or set -g -a __atmos_auth_tried $__aa_root
-        set __aa_out ($__aa_cmd export --format fish | string collect)
+        set __aa_out ($__aa_run export --format fish | string collect)
         set __aa_rc $pipestatus[1]
+    end
+    if test $__aa_rc -eq $__atmos_auth_unsup_rc
+        test $__atmos_auth_active = 1; and __atmos_auth_restore
+        if test $__aa_quiet = 0
+            if set -l __aa_i (contains -i -- $__aa_root $__atmos_auth_tried)
+                set -e __atmos_auth_tried[$__aa_i]
+            end
+            contains -- $__aa_root $__atmos_auth_unsup; or set -g -a __atmos_auth_unsup $__aa_root
+        end
+        return 0
     end
     if test $__aa_rc -ne 0
         set -g __atmos_auth_retry (math (__atmos_auth_now) + 60)
@@ -169,7 +215,9 @@ function __atmos_auth_run --argument-names __aa_root __aa_mode
     if set -l __aa_i (contains -i -- $__aa_root $__atmos_auth_tried)
         set -e __atmos_auth_tried[$__aa_i]
     end
-    test $__atmos_auth_active = 1; or __atmos_auth_save
+    # export's lines are relative to the user's own values (see __atmos_auth_as_user).
+    test $__atmos_auth_active = 1; and __atmos_auth_restore
+    __atmos_auth_save
     set -l __aa_keys (__atmos_auth_keys_of "$__aa_out")
     __atmos_auth_save_extra $__aa_keys
     eval $__aa_out

@@ -24,6 +24,11 @@ typeset -g __atmos_auth_exp="${__atmos_auth_exp-}"
 (( ${+__atmos_auth_tried} )) || typeset -ga __atmos_auth_tried
 # Extra variables saved beyond __atmos_auth_vars (an identity's env:), and those inherited as ours.
 (( ${+__atmos_auth_extra} )) || typeset -ga __atmos_auth_extra __atmos_auth_ikeys
+# Repositories where export said (exit @ATMOS_AUTH_UNSUPPORTED_EXIT@) that the identity's kind is
+# Atmos's alone: said once.
+(( ${+__atmos_auth_unsup} )) || typeset -ga __atmos_auth_unsup
+# export's exit status for such an identity.
+typeset -gi __atmos_auth_unsup_rc=@ATMOS_AUTH_UNSUPPORTED_EXIT@
 
 # The Atmos repository holding $1 (nearest atmos.yaml, .atmos.yaml, atmos.d or .atmos.d), in REPLY.
 __atmos_auth_root() {
@@ -139,31 +144,53 @@ __atmos_auth_restore() {
   __atmos_auth_exp=''
 }
 
+# In the subshell that runs export: the user's own values instead of the active identity's, so
+# that export sees the environment as it is without atmos-auth (an ambient identity keeps exactly
+# that); $1 = 1 when the unsupported-kind advice was already shown for this repository.
+__atmos_auth_as_user() {
+  emulate -L zsh
+  (( __atmos_auth_active )) && __atmos_auth_restore
+  (( $1 )) && export ATMOS_AUTH_UNSUPPORTED_SAID=1
+  return 0
+}
+
 # Runs `atmos-auth export` for the repository $1 and applies its lines. On failure the export
 # command has said why on stderr (shown once per repository: later runs there are quiet and never
-# log in), and nothing changes.
+# log in), and nothing changes. Exit @ATMOS_AUTH_UNSUPPORTED_EXIT@ (an identity of a kind only Atmos
+# handles) leaves the current identity; its advice is shown once per repository.
 __atmos_auth_run() {
   emulate -L zsh
   local __aa_root=$1 __aa_mode=$2 __aa_out REPLY
-  integer __aa_rc __aa_quiet=0
+  integer __aa_rc __aa_quiet=0 __aa_said=0
   local -a __aa_cmd
   if [[ -n ${ATMOS_AUTH_BIN-} ]]; then __aa_cmd=("$ATMOS_AUTH_BIN"); else __aa_cmd=("${__atmos_auth_cmd[@]}"); fi
   [[ $__aa_mode != force ]] && (( ${__atmos_auth_tried[(Ie)$__aa_root]} )) && __aa_quiet=1
+  [[ $__aa_mode != force ]] && (( ${__atmos_auth_unsup[(Ie)$__aa_root]} )) && __aa_said=1
   if (( __aa_quiet )); then
-    __aa_out=$("${__aa_cmd[@]}" export --format zsh --no-login 2>/dev/null)
+    __aa_out=$(__atmos_auth_as_user $__aa_said; "${__aa_cmd[@]}" export --format zsh --no-login 2>/dev/null)
     __aa_rc=$?
   else
     # Remembered before the run: Ctrl-C during a login ends this function right there.
     (( ${__atmos_auth_tried[(Ie)$__aa_root]} )) || __atmos_auth_tried+=("$__aa_root")
-    __aa_out=$("${__aa_cmd[@]}" export --format zsh)
+    __aa_out=$(__atmos_auth_as_user $__aa_said; "${__aa_cmd[@]}" export --format zsh)
     __aa_rc=$?
+  fi
+  if (( __aa_rc == __atmos_auth_unsup_rc )); then
+    (( __atmos_auth_active )) && __atmos_auth_restore
+    if (( ! __aa_quiet )); then
+      __atmos_auth_tried=("${(@)__atmos_auth_tried:#${(b)__aa_root}}")
+      (( ${__atmos_auth_unsup[(Ie)$__aa_root]} )) || __atmos_auth_unsup+=("$__aa_root")
+    fi
+    return 0
   fi
   if (( __aa_rc != 0 )); then
     __atmos_auth_retry=$(( EPOCHSECONDS + 60 ))
     return 0
   fi
   __atmos_auth_tried=("${(@)__atmos_auth_tried:#${(b)__aa_root}}")
-  (( __atmos_auth_active )) || __atmos_auth_save
+  # export's lines are relative to the user's own values (see __atmos_auth_as_user).
+  (( __atmos_auth_active )) && __atmos_auth_restore
+  __atmos_auth_save
   local -a reply __aa_keys
   __atmos_auth_keys_of "$__aa_out"
   __aa_keys=($reply)

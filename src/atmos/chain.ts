@@ -1,19 +1,21 @@
 /**
  * An identity's chain, root provider first: follows `via.identity` hops down to `via.provider`
- * (or an `aws/user`, which needs none). Validates what the chain needs: known kinds (with a
- * did-you-mean for typos), existing `via` targets, no cycles, permission sets with an account,
- * SSO providers with start_url and region, roles with an ARN.
+ * (or an `aws/user` or ambient identity, which needs none). Validates what the chain needs: known
+ * kinds (with a did-you-mean for typos), existing `via` targets, no cycles, permission sets with an
+ * account, SSO providers with start_url and region, roles with an ARN, AssumeRoot's fields and
+ * neighbours. Kinds Atmos has and atmos-auth does not implement become `unsupported` hops (kinds.ts).
  */
 import { ConfigError } from '../errors.ts';
 import type { AuthConfig, AuthEntry } from './identity.ts';
 import { UndefinedIdentityError } from './identity.ts';
 import { yamlUserKeys } from './identity-fields.ts';
 import { assumeRoleDuration, userSessionDuration } from './durations.ts';
+import { UNSUPPORTED_IDENTITY_KINDS, UNSUPPORTED_PROVIDER_KINDS } from './kinds.ts';
 import type { ChainHop } from './types.ts';
 import { isPlainMap, posOf, type YamlMap } from './yaml.ts';
 
 export const PROVIDER_KINDS = ['aws/iam-identity-center', 'github/oidc', 'aws/saml'] as const;
-export const IDENTITY_KINDS = ['aws/permission-set', 'aws/assume-role', 'aws/user'] as const;
+export const IDENTITY_KINDS = ['aws/permission-set', 'aws/assume-role', 'aws/user', 'aws/assume-root', 'aws/ambient', 'ambient'] as const;
 
 function editDistance(a: string, b: string): number {
   const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -101,7 +103,8 @@ function providerHop(p: AuthEntry): ChainHop {
       return hop;
     }
     default:
-      throw kindError('provider', p, PROVIDER_KINDS);
+      if (kind && (UNSUPPORTED_PROVIDER_KINDS as readonly string[]).includes(kind)) return { kind: 'unsupported', name: p.name, declaredKind: kind, role: 'provider' };
+      throw kindError('provider', p, [...PROVIDER_KINDS, ...UNSUPPORTED_PROVIDER_KINDS]);
   }
 }
 
@@ -155,8 +158,85 @@ function identityHop(e: AuthEntry): ChainHop {
       if (keys) hop.yamlKeys = keys;
       return hop;
     }
+    case 'aws/assume-root':
+      return assumeRootHop(e, principal, where);
+    case 'aws/ambient': {
+      const hop: ChainHop = { kind, name: e.name };
+      // Atmos reads principal.region only (pkg/auth/identities/aws/ambient.go:211-219).
+      const region = str(principal.region);
+      if (region) hop.region = region;
+      return hop;
+    }
+    case 'ambient':
+      return { kind, name: e.name };
     default:
-      throw kindError('identity', e, IDENTITY_KINDS);
+      if (kind && (UNSUPPORTED_IDENTITY_KINDS as readonly string[]).includes(kind)) return { kind: 'unsupported', name: e.name, declaredKind: kind, role: 'identity' };
+      throw kindError('identity', e, [...IDENTITY_KINDS, ...UNSUPPORTED_IDENTITY_KINDS]);
+  }
+}
+
+/** STS AssumeRoot's limit, in seconds (pkg/auth/identities/aws/assume_root.go:25-26). */
+export const MAX_ASSUME_ROOT_SECONDS = 900;
+/** Every AWS-managed root task policy starts so (assume_root.go:27-28, checked at :156). */
+export const ROOT_TASK_POLICY_PREFIX = 'arn:aws:iam::aws:policy/root-task/';
+
+/**
+ * An aws/assume-root identity, validated as Atmos validates it (assume_root.go:85-168):
+ * target_principal a 12-digit string, task_policy_arn a root task policy; principal.duration a Go
+ * duration string, capped at 900 s, and ignored (Atmos logs a warning) when it does not parse.
+ */
+function assumeRootHop(e: AuthEntry, principal: YamlMap, where: ReturnType<typeof posOf>): ChainHop {
+  const tp = principal.target_principal;
+  const tpWhere = posOf(principal, 'target_principal') ?? where;
+  if (typeof tp === 'number') {
+    // Atmos reads it as a string only (assume_root.go:119): a YAML number is "missing" there.
+    throw new ConfigError(`identity '${e.name}' (aws/assume-root): principal.target_principal must be a quoted string ('${tp}'), as Atmos reads it`, tpWhere);
+  }
+  const target = typeof tp === 'string' ? tp.trim() : '';
+  if (!target) throw new ConfigError(`identity '${e.name}' (aws/assume-root) needs principal.target_principal (the 12-digit member account id)`, where);
+  if (!/^\d{12}$/.test(target)) throw new ConfigError(`identity '${e.name}' (aws/assume-root): principal.target_principal must be a 12-digit AWS account id, not '${target}'`, tpWhere);
+  const policy = str(principal.task_policy_arn);
+  if (!policy) {
+    throw new ConfigError(`identity '${e.name}' (aws/assume-root) needs principal.task_policy_arn`, where, { hint: `an AWS-managed root task policy, e.g. ${ROOT_TASK_POLICY_PREFIX}IAMAuditRootUserCredentials` });
+  }
+  if (!policy.startsWith(ROOT_TASK_POLICY_PREFIX)) {
+    throw new ConfigError(`identity '${e.name}' (aws/assume-root): principal.task_policy_arn must be an AWS-managed root task policy (${ROOT_TASK_POLICY_PREFIX}...), not '${policy}'`, posOf(principal, 'task_policy_arn') ?? where);
+  }
+  const hop: ChainHop = { kind: 'aws/assume-root', name: e.name, targetPrincipal: target, taskPolicyArn: policy };
+  // time.ParseDuration needs a unit: a bare number (or a YAML int) is not a duration to Atmos (assume_root.go:249-258).
+  const raw = principal.duration;
+  const seconds = typeof raw === 'string' && /[hms]\s*$/.test(raw) ? parseDuration(raw) : undefined;
+  if (seconds !== undefined) hop.duration = Math.min(seconds, MAX_ASSUME_ROOT_SECONDS);
+  const region = str(principal.region);
+  if (region) hop.region = region;
+  return hop;
+}
+
+/** Kinds whose hop yields AWS credentials another hop can call STS with. */
+const AWS_CREDENTIAL_KINDS: readonly string[] = ['aws/permission-set', 'aws/assume-role', 'aws/assume-root', 'aws/user', 'aws/ambient', 'aws/saml'];
+
+/**
+ * What the new kinds need of their neighbours, as Atmos enforces at run time: AssumeRoot is called
+ * with AWS credentials (assume_root.go:179-190: not an SSO token, not an OIDC token), and nothing
+ * can be chained from a generic `ambient` identity, which yields no credentials at all
+ * (identities/ambient/ambient.go:64-71, 123-127; manager_chain.go:407-409 then fails the chain).
+ */
+function checkNeighbours(hops: ChainHop[], auth: AuthConfig): void {
+  for (let i = 1; i < hops.length; i++) {
+    const hop = hops[i]!;
+    const prev = hops[i - 1]!;
+    const def = auth.identities.get(hop.name.toLowerCase())?.def;
+    const at = def ? posOf(def, 'via') ?? posOf(def) : undefined;
+    if (prev.kind === 'ambient') {
+      throw new ConfigError(`identity '${hop.name}' goes via identity '${prev.name}' (kind ambient), which yields no credentials to chain from`, at, {
+        hint: `use kind aws/ambient for '${prev.name}' to start a chain from the environment's AWS credentials`,
+      });
+    }
+    if (hop.kind === 'aws/assume-root' && !AWS_CREDENTIAL_KINDS.includes(prev.kind) && prev.kind !== 'unsupported') {
+      throw new ConfigError(`identity '${hop.name}' (aws/assume-root) needs AWS credentials to call AssumeRoot with, and '${prev.name}' (${prev.kind}) gives none`, at, {
+        hint: 'chain it via an identity of the management account or a delegated administrator (via: {identity: ...}), e.g. a permission set',
+      });
+    }
   }
 }
 
@@ -186,6 +266,7 @@ export function buildChain(identity: string, auth: AuthConfig): ChainHop[] {
     hops.unshift(identityHop(cur));
     const via = cur.def.via;
     if (cur.def.kind === 'aws/user' && !isPlainMap(via)) break;
+    if (standsAlone(cur, via)) break;
     if (!isPlainMap(via)) throw missingVia(cur);
     const vp = str(via.provider);
     const vi = str(via.identity);
@@ -211,5 +292,20 @@ export function buildChain(identity: string, auth: AuthConfig): ChainHop[] {
     }
     throw new ConfigError(`identity '${cur.name}' needs via.provider or via.identity`, posOf(via) ?? posOf(cur.def));
   }
+  checkNeighbours(hops, auth);
   return hops;
+}
+
+/**
+ * True for an identity that is a chain root without `via`: the ambient kinds (which must not have
+ * one: identities/aws/ambient.go:43-45, identities/ambient/ambient.go:37-39) and the kinds atmos-auth
+ * only names (Atmos's emulator kinds are roots too: pkg/auth/types/standalone.go:28-35).
+ */
+function standsAlone(e: AuthEntry, via: unknown): boolean {
+  const kind = str(e.def.kind);
+  if (kind === 'aws/ambient' || kind === 'ambient') {
+    if (via !== undefined && via !== null) throw new ConfigError(`identity '${e.name}' (${kind}) must not define via: it is the environment's own credentials`, posOf(e.def, 'via') ?? posOf(e.def));
+    return true;
+  }
+  return via === undefined && kind !== undefined && (UNSUPPORTED_IDENTITY_KINDS as readonly string[]).includes(kind);
 }

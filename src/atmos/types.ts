@@ -59,6 +59,45 @@ export type ChainHop =
        * and credentials caches are private files, and `resolve` prints it redacted.
        */
       yamlKeys?: { accessKeyId: string; secretAccessKey: string };
+    }
+  | {
+      /** STS AssumeRoot from the previous hop's credentials (management account or delegated admin). */
+      kind: 'aws/assume-root';
+      name: string;
+      /** The member account (12 digits) whose root session is wanted. */
+      targetPrincipal: string;
+      /** An AWS-managed root task policy (arn:aws:iam::aws:policy/root-task/...). */
+      taskPolicyArn: string;
+      /** Seconds, at most 900 (AssumeRoot's limit; longer is capped as Atmos caps it). */
+      duration?: number;
+      region?: string;
+    }
+  | {
+      /**
+       * The credentials the environment already has, from the AWS SDK's default provider chain
+       * (keys, AWS_PROFILE, web identity, IMDS); never cleared, never cached. A chain root.
+       */
+      kind: 'aws/ambient';
+      name: string;
+      region?: string;
+    }
+  | {
+      /** Cloud-agnostic passthrough: no credentials at all, the environment stays as it is. */
+      kind: 'ambient';
+      name: string;
+      region?: never;
+    }
+  | {
+      /**
+       * A provider or identity of a kind Atmos has and atmos-auth does not implement (aws/saml
+       * aside, which keeps its own hop): named so that resolve/list can show it; never fetched.
+       */
+      kind: 'unsupported';
+      name: string;
+      /** The kind as written (e.g. azure/subscription). */
+      declaredKind: string;
+      role: 'provider' | 'identity';
+      region?: never;
     };
 
 /** One variable of an identity's `env:` list (validated: identity-fields.ts). */

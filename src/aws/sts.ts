@@ -1,9 +1,12 @@
 /**
- * AWS STS: role chains (AssumeRole), IAM users with MFA (GetSessionToken), GitHub OIDC
- * (AssumeRoleWithWebIdentity) and whoami (GetCallerIdentity). Credentials are always passed to the
- * client explicitly, so stale AWS_* variables or profiles of the user can never be picked up.
+ * AWS STS: role chains (AssumeRole), root sessions (AssumeRoot), IAM users with MFA
+ * (GetSessionToken), GitHub OIDC (AssumeRoleWithWebIdentity) and whoami (GetCallerIdentity).
+ * Credentials are always passed to the client explicitly, so stale AWS_* variables or profiles of
+ * the user can never be picked up; the one exception is ambientCredentials, whose whole point is
+ * the environment's own.
  */
 import type { AwsCredentials } from '../credentials/types.ts';
+import { AtmosAuthError } from '../errors.ts';
 import { debug } from '../log.ts';
 import { baseClientConfig, errName, loadSts, mapCommonError } from './client.ts';
 import {
@@ -122,6 +125,75 @@ export async function assumeRoleWithWebIdentity(o: { roleArn: string; sessionNam
       throw new SourceCredentialsExpiredError('the web identity token has expired', { hint: 'request a fresh one (run the step again)', cause: err });
     }
     throw mapCommonError(err, 'sts', 'AssumeRoleWithWebIdentity', o.region);
+  }
+}
+
+/**
+ * STS AssumeRoot (centralized root access): a short root session in member account
+ * `targetPrincipal`, scoped by an AWS-managed task policy, called with the credentials of the
+ * organization's management account or a delegated administrator (the previous hop's).
+ */
+export async function assumeRoot(
+  from: AwsCredentials,
+  o: { targetPrincipal: string; taskPolicyArn: string; durationSeconds?: number; region: string },
+): Promise<AwsCredentials> {
+  const { mod, client } = await sts(o.region, from);
+  debug(`sts AssumeRoot on ${o.targetPrincipal} with ${o.taskPolicyArn}${o.durationSeconds !== undefined ? ` for ${o.durationSeconds} s` : ''}`);
+  try {
+    const out = await client.send(new mod.AssumeRootCommand({
+      TargetPrincipal: o.targetPrincipal,
+      TaskPolicyArn: { arn: o.taskPolicyArn },
+      ...(o.durationSeconds !== undefined ? { DurationSeconds: o.durationSeconds } : {}),
+    }));
+    return toCreds(out.Credentials, 'AssumeRoot');
+  } catch (err) {
+    const name = errName(err);
+    if (name === 'AccessDenied' || name === 'AccessDeniedException' || name === 'RegionDisabledException') {
+      // The hints Atmos gives for the same failure (pkg/auth/identities/aws/assume_root.go:204-216).
+      throw new AtmosAuthError(`AssumeRoot on account ${o.targetPrincipal} was refused (${name}): ${message(err)}`, {
+        hint: `the account must be a member of your organization with centralized root access enabled, and the previous hop needs sts:AssumeRoot for ${o.taskPolicyArn}`,
+        cause: err,
+      });
+    }
+    if (name === 'ValidationError') throw new AwsRequestError('AWS STS', 'AssumeRoot', name, 400, `${message(err)} (account ${o.targetPrincipal})`, err);
+    throw mapCallerError(err, 'AssumeRoot', o.region, `AssumeRoot on ${o.targetPrincipal}`);
+  }
+}
+
+/**
+ * The credentials the environment already has, through the AWS SDK's default provider chain (keys
+ * in AWS_*, AWS_PROFILE and the shared files, web identity, container and instance metadata), as
+ * Atmos's aws/ambient does with config.LoadDefaultConfig (identities/aws/ambient.go:70-130).
+ */
+export async function ambientCredentials(region: string, identity: string, env: NodeJS.ProcessEnv = process.env): Promise<AwsCredentials> {
+  // Keys in the environment win over AWS_PROFILE, as in the Go SDK's default chain that Atmos uses
+  // (AWS SDK for Go v2 developer guide, "Configure the SDK": environment static credentials first);
+  // the JS SDK now prefers the profile when both are set (and warns on stderr).
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    debug(`ambient credentials for ${identity}: AWS_ACCESS_KEY_ID ${env.AWS_ACCESS_KEY_ID.slice(0, 4)}... from the environment`);
+    const out: AwsCredentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
+    if (env.AWS_SESSION_TOKEN) out.sessionToken = env.AWS_SESSION_TOKEN;
+    const exp = env.AWS_CREDENTIAL_EXPIRATION ? new Date(env.AWS_CREDENTIAL_EXPIRATION) : undefined;
+    if (exp && !Number.isNaN(exp.getTime())) out.expiration = exp;
+    return out;
+  }
+  const mod = await loadSts();
+  // No credentials option: the client's own default chain is exactly the environment's.
+  const client = new mod.STSClient(baseClientConfig(region));
+  try {
+    const c = await client.config.credentials();
+    debug(`ambient credentials for ${identity}: key ${c.accessKeyId.slice(0, 4)}...${c.sessionToken ? ', session token' : ''}${c.expiration ? `, expires ${c.expiration.toISOString()}` : ''}`);
+    const out: AwsCredentials = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
+    if (c.sessionToken) out.sessionToken = c.sessionToken;
+    if (c.expiration) out.expiration = c.expiration;
+    return out;
+  } catch (err) {
+    throw new AtmosAuthError(`identity ${identity} (aws/ambient) found no AWS credentials in the environment: ${message(err)}`, {
+      hint: 'set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run where an instance or pod role applies), then try again',
+      cause: err,
+    });
+  } finally {
+    client.destroy();
   }
 }
 

@@ -8,7 +8,8 @@ import { AtmosAuthError, UsageError } from '../errors.ts';
 import { getCredentials } from '../credentials/get-credentials.ts';
 import { leaveProfileMode, mergeChanges, modeOf, profileModeChange } from '../credentials/profile-mode.ts';
 import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts';
-import { clearEnv, identityEnv, withIdentityVars } from '../shell/env.ts';
+import { isStandaloneAmbient, unsupportedKindError } from '../atmos/kinds.ts';
+import { ambientEnv, clearEnv, identityEnv, withIdentityVars } from '../shell/env.ts';
 import type { EnvChange } from '../shell/format.ts';
 import { noticeUntrusted } from '../trust/trust.ts';
 
@@ -37,7 +38,13 @@ export async function run(a: ExecArgs): Promise<number> {
   const mode = modeOf(a.mode);
   const res = await resolveTarget(a);
   let change: EnvChange;
-  if (res.identity) {
+  const odd = unsupportedKindError(res);
+  if (odd) throw odd;
+  if (res.identity && isStandaloneAmbient(res)) {
+    // As Atmos's exec: the environment passes through (markers and principal.region aside).
+    noticeUntrusted(res);
+    change = withIdentityVars(mergeChanges(ambientEnv({ identity: res.identity, profiles: res.profiles, stacks: res.stacks, root: res.root, region: res.chain[0]!.region ?? null }), leaveProfileMode()), res.env, process.env);
+  } else if (res.identity) {
     noticeUntrusted(res);
     const r = await getCredentials(res, { login: implicitPolicy(a.login !== false), stderr: process.stderr });
     const role = roleOf(r.hop);

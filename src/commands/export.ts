@@ -6,8 +6,10 @@ import { appendFileSync } from 'node:fs';
 import { getCredentials } from '../credentials/get-credentials.ts';
 import { leaveProfileMode, mergeChanges, modeOf, profileModeChange } from '../credentials/profile-mode.ts';
 import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts';
+import { isStandaloneAmbient, UNSUPPORTED_KIND_EXIT, unsupportedHop, unsupportedKindError } from '../atmos/kinds.ts';
+import type { Resolution } from '../atmos/types.ts';
 import { debug } from '../log.ts';
-import { clearEnv, identityEnv, withIdentityVars } from '../shell/env.ts';
+import { ambientEnv, clearEnv, identityEnv, withIdentityVars } from '../shell/env.ts';
 import { getFormat, type EnvChange } from '../shell/format.ts';
 import { noticeUntrusted, requireTrust } from '../trust/trust.ts';
 import { assertNoHotMiss, route } from '../util/hot-state.ts';
@@ -45,6 +47,18 @@ function writeGithub(text: string, change: EnvChange): void {
   debug(`appended ${Object.keys(change.set).length + change.unset.length} variable(s) to $GITHUB_ENV`);
 }
 
+/**
+ * For an identity whose chain has a kind atmos-auth does not implement: stdout stays empty and the
+ * exit status is UNSUPPORTED_KIND_EXIT. The advice goes to stderr (UnsupportedKindError) unless
+ * ATMOS_AUTH_UNSUPPORTED_SAID is set: the hook sets it where it has shown it once already.
+ */
+function refuseUnsupported(res: Resolution): number {
+  const err = unsupportedKindError(res)!;
+  debug(`export: ${err.message}`);
+  if (process.env.ATMOS_AUTH_UNSUPPORTED_SAID) return UNSUPPORTED_KIND_EXIT;
+  throw err;
+}
+
 export async function run(a: ExportArgs): Promise<number> {
   const format = getFormat(a.format ?? 'bash');
   const mode = modeOf(a.mode);
@@ -54,6 +68,16 @@ export async function run(a: ExportArgs): Promise<number> {
   if (!res.identity) {
     debug(`export: no identity (${res.reason ?? 'none'}): clearing what atmos-auth set`);
     change = mergeChanges(clearEnv(process.env), leaveProfileMode());
+  } else if (unsupportedHop(res.chain)) {
+    // Before the trust check: nothing is fetched for such an identity, and the advice is the news.
+    return refuseUnsupported(res);
+  } else if (isStandaloneAmbient(res)) {
+    if (a.identity) noticeUntrusted(res);
+    else requireTrust(res);
+    const hop = res.chain[0]!;
+    debug(`export: ${res.identity} is ${hop.kind}: the environment's credentials stay as they are`);
+    route.push('ambient');
+    change = withIdentityVars(mergeChanges(ambientEnv({ identity: res.identity, profiles: res.profiles, stacks: res.stacks, root: res.root, region: hop.region ?? null }), leaveProfileMode()), res.env, process.env);
   } else {
     // The hook's run (no --identity) needs an allowed repository; --identity is the user's choice.
     if (a.identity) noticeUntrusted(res);

@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { buildChain } from '../atmos/chain.ts';
 import { resolveContext } from '../atmos/resolve.ts';
 import { aliasOf, tagsOf } from '../atmos/identity-fields.ts';
+import { kindOf, unsupportedHop } from '../atmos/kinds.ts';
 import type { ChainHop } from '../atmos/types.ts';
 
 /** Options yargs hands over. */
@@ -22,14 +23,25 @@ export interface ListedIdentity {
   account?: { name?: string; id?: string };
   permissionSet?: string;
   roleArn?: string;
+  /** aws/assume-root: the member account and the root task policy. */
+  targetPrincipal?: string;
+  taskPolicyArn?: string;
   via: string | null;
   /** Display name (`alias:`), as Atmos's ALIAS column. */
   alias?: string;
   /** `tags:` as written. */
   tags: string[];
+  /**
+   * The kind atmos-auth does not implement somewhere in its chain (the hook exports nothing for
+   * it; Atmos's `auth exec`/`auth shell` do), absent when atmos-auth handles the whole chain.
+   */
+  unsupported?: string;
   /** Stacks whose default identity this is. */
   stacks: string[];
 }
+
+/** What `list` says for identities with nothing more specific to show. */
+const KIND_WORDS: Record<string, string> = { 'aws/user': 'IAM user', 'aws/ambient': "the environment's AWS credentials", ambient: 'the environment as it is' };
 
 /** Runs the command. */
 export async function run(args: ListArgs): Promise<number> {
@@ -54,7 +66,7 @@ export async function run(args: ListArgs): Promise<number> {
       const last = chain[chain.length - 1]!;
       const item: ListedIdentity = {
         name: e.name,
-        kind: last.kind,
+        kind: kindOf(last),
         default: e.def.default === true,
         via: chain.length > 1 ? chain[chain.length - 2]!.name : null,
         tags: tagsOf(e),
@@ -64,6 +76,9 @@ export async function run(args: ListArgs): Promise<number> {
       if (last.kind === 'aws/assume-role') item.roleArn = last.roleArn;
       const alias = aliasOf(e);
       if (alias) item.alias = alias;
+      if (last.kind === 'aws/assume-root') { item.targetPrincipal = last.targetPrincipal; item.taskPolicyArn = last.taskPolicyArn; }
+      const odd = unsupportedHop(chain);
+      if (odd) item.unsupported = kindOf(odd);
       return item;
     });
   if (args.json) {
@@ -76,7 +91,11 @@ export async function run(args: ListArgs): Promise<number> {
   }
   const head = `${relative(process.cwd(), cat.root) || '.'}: ${cat.profiles.length ? `profile ${cat.profiles.join(',')}` : 'no profile'}, ${items.length} identit${items.length === 1 ? 'y' : 'ies'}\n`;
   const lines = items.map((i) => {
-    const what = i.permissionSet ? `${i.permissionSet} @ ${i.account?.name ?? i.account?.id}` : i.roleArn ?? (i.kind === 'aws/user' ? 'IAM user' : '');
+    const what = i.unsupported
+      ? `[not supported: ${i.unsupported}; use atmos auth exec -i ${i.name}]`
+      : i.permissionSet ? `${i.permissionSet} @ ${i.account?.name ?? i.account?.id}`
+      : i.targetPrincipal ? `root of ${i.targetPrincipal} (${i.taskPolicyArn?.slice(i.taskPolicyArn.lastIndexOf('/') + 1)})`
+      : i.roleArn ?? KIND_WORDS[i.kind] ?? '';
     const st = i.stacks.length ? `  stacks: ${i.stacks.join(', ')}` : '';
     const extra = `${i.alias ? `  alias: ${i.alias}` : ''}${i.tags.length ? `  tags: ${i.tags.join(', ')}` : ''}`;
     return `  ${i.name.padEnd(24)} ${i.kind.padEnd(18)} ${what}${i.default ? '  (default)' : ''}${extra}${st}`;

@@ -1,5 +1,6 @@
 /** `atmos-auth resolve`: which stacks and identity a directory means (offline). */
 import { resolveDirectoryCached } from '../atmos/resolution-cache.ts';
+import { atmosInstead, kindOf, unsupportedHop } from '../atmos/kinds.ts';
 import type { ChainHop, Resolution } from '../atmos/types.ts';
 
 /** Options yargs hands over. */
@@ -23,6 +24,10 @@ export function describeHop(h: ChainHop): string {
     case 'aws/permission-set': return `${h.permissionSet} @ ${h.account.name ?? h.account.id}`;
     case 'aws/assume-role': return `${h.roleArn}`;
     case 'aws/user': return `${h.name} (aws/user${h.mfaArn ? ', MFA' : ''}${h.yamlKeys ? ', keys from YAML' : ''})`;
+    case 'aws/assume-root': return `root of ${h.targetPrincipal} (aws/assume-root ${h.taskPolicyArn.slice(h.taskPolicyArn.lastIndexOf('/') + 1)})`;
+    case 'aws/ambient': return `${h.name} (aws/ambient: the environment's AWS credentials)`;
+    case 'ambient': return `${h.name} (ambient: the environment as it is)`;
+    case 'unsupported': return `${h.name} (${h.declaredKind}: not supported by atmos-auth)`;
   }
 }
 
@@ -46,6 +51,8 @@ export function formatResolution(r: Resolution): string {
   }
   if (r.candidates) for (const [s, id] of Object.entries(r.candidates)) row('', `${s} -> ${id ?? 'none'}`);
   if (r.chain.length) row('chain', r.chain.map(describeHop).join(' -> '));
+  const odd = unsupportedHop(r.chain);
+  if (odd && r.identity) row('note', `atmos-auth does not implement ${kindOf(odd)} (${odd.name}): the hook exports nothing here; use ${atmosInstead(r.identity)}`);
   if (r.region) row('region', r.region);
   if (r.env?.length) row('env', r.env.map((e) => e.key).join(', '));
   return lines.join('\n') + '\n';

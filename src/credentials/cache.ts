@@ -52,6 +52,14 @@ function hopMaterial(h: ChainHop): unknown[] {
     case 'aws/user':
       // Keys from YAML name the IAM user: another access key id is another principal (never the secret).
       return [h.kind, h.name.toLowerCase(), h.mfaArn ?? '', h.sessionDuration ?? 0, h.region ?? '', ...(h.yamlKeys ? [h.yamlKeys.accessKeyId] : [])];
+    case 'aws/assume-root':
+      return [h.kind, h.name.toLowerCase(), h.targetPrincipal, h.taskPolicyArn, h.duration ?? 0, h.region ?? ''];
+    case 'aws/ambient':
+      return [h.kind, h.name.toLowerCase(), h.region ?? ''];
+    case 'ambient':
+      return [h.kind, h.name.toLowerCase()];
+    case 'unsupported':
+      return [h.kind, h.name.toLowerCase(), h.declaredKind, h.role];
   }
 }
 

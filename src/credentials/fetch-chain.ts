@@ -7,6 +7,7 @@
 import type { ChainHop, Resolution } from '../atmos/types.ts';
 import type { ErrorContext } from '../aws/errors.ts';
 import type { SsoProvider, SsoToken } from '../aws/sso-session.ts';
+import { atmosInstead, fromAmbient, kindOf } from '../atmos/kinds.ts';
 import { AtmosAuthError } from '../errors.ts';
 import { debug, redact } from '../log.ts';
 import { withLock } from '../util/lock.ts';
@@ -75,6 +76,11 @@ class ChainFetcher {
   async obtain(i: number): Promise<AwsCredentials> {
     const chain = this.res.chain.slice(0, i + 1);
     const hop = chain[i]!;
+    if (fromAmbient(chain)) {
+      // Never cached, as in Atmos: the environment's principal may change between two runs.
+      this.fetched = true;
+      return this.fetchHop(i);
+    }
     const key = chainKey(chain, this.res.profiles);
     const fresh = (): AwsCredentials | null => {
       if (this.opts.login === 'always') return null;
@@ -178,9 +184,34 @@ class ChainFetcher {
         return this.assumeRole(hop, await this.obtain(i - 1), prev);
       case 'aws/user':
         return this.user(hop);
+      case 'aws/assume-root':
+        // buildChain made sure the previous hop yields AWS credentials.
+        return this.assumeRoot(hop, await this.obtain(i - 1));
+      case 'aws/ambient': {
+        const { ambientCredentials } = await import('../aws/sts.ts');
+        return this.translate(() => ambientCredentials(this.region(hop), hop.name), hop);
+      }
+      case 'ambient':
+        throw new AtmosAuthError(`identity ${hop.name} (ambient) has no credentials of its own: processes use the environment as it is`, {
+          hint: 'run the command directly, without atmos-auth',
+        });
       default:
-        throw new AtmosAuthError(`identity ${hop.name}: kind ${hop.kind} is not supported by atmos-auth yet`);
+        throw new AtmosAuthError(`identity ${this.identity}: kind ${kindOf(hop)} (${hop.name}) is not supported by atmos-auth`, { hint: `use ${atmosInstead(this.identity)}` });
     }
+  }
+
+  async assumeRoot(hop: Extract<ChainHop, { kind: 'aws/assume-root' }>, from: AwsCredentials): Promise<AwsCredentials> {
+    const { assumeRoot } = await import('../aws/sts.ts');
+    debug(`AssumeRoot on ${hop.targetPrincipal} (${hop.taskPolicyArn}) for ${hop.name}`);
+    return this.translate(
+      () => assumeRoot(from, {
+        targetPrincipal: hop.targetPrincipal,
+        taskPolicyArn: hop.taskPolicyArn,
+        ...(hop.duration !== undefined ? { durationSeconds: hop.duration } : {}),
+        region: this.region(hop),
+      }),
+      hop,
+    );
   }
 
   async permissionSet(hop: Extract<ChainHop, { kind: 'aws/permission-set' }>): Promise<AwsCredentials> {
@@ -320,7 +351,7 @@ class ChainFetcher {
         cause: err,
       });
     } else if (err instanceof AtmosAuthError && hop && !(err instanceof e.TokenRevokedError)) {
-      const what = hop.kind === 'aws/permission-set' ? `, ${hop.permissionSet} in ${hop.account.name ?? hop.account.id}` : hop.kind === 'aws/assume-role' ? `, role ${hop.roleArn}` : '';
+      const what = hop.kind === 'aws/permission-set' ? `, ${hop.permissionSet} in ${hop.account.name ?? hop.account.id}` : hop.kind === 'aws/assume-role' ? `, role ${hop.roleArn}` : hop.kind === 'aws/assume-root' ? `, root of ${hop.targetPrincipal}` : '';
       const via = hop.name === this.identity ? '' : `, via ${hop.name}`;
       out = new AtmosAuthError(`identity ${this.identity} (profile ${prof}${via}${what}): ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
       Object.defineProperty(out, 'exitCode', { value: err.exitCode });

@@ -3,6 +3,7 @@
  * and returns: it loads nothing from src/aws, no SDK, no YAML. Everything else (locks, SSO, STS)
  * lives in fetch-chain.ts, imported only on a miss.
  */
+import { fromAmbient, unsupportedKindError } from '../atmos/kinds.ts';
 import type { ChainHop, Resolution } from '../atmos/types.ts';
 import { AtmosAuthError } from '../errors.ts';
 import { debug } from '../log.ts';
@@ -46,12 +47,21 @@ export function identityHop(res: Resolution): ChainHop {
   return hop;
 }
 
+/** Seconds an aws/assume-root session must have left to be reused (see getCredentials). */
+export const ROOT_SESSION_MIN_TTL = 360;
+
 /** Credentials for `res.identity`: cache first, then (under a lock per chain) SSO / STS. */
 export async function getCredentials(res: Resolution, opts: GetCredentialsOptions): Promise<CredentialsResult> {
   const hop = identityHop(res);
-  const minTtl = opts.minTtl ?? minTtlSeconds();
+  const odd = unsupportedKindError(res);
+  if (odd) throw odd;
+  // A root session lives at most 15 minutes: asking for the usual 15 left would refetch it on
+  // every run. 6 minutes: more than the 5 before expiry at which the hook runs again, so that run
+  // gets a new session rather than the old one once more.
+  const minTtl = hop.kind === 'aws/assume-root' ? Math.min(opts.minTtl ?? minTtlSeconds(), ROOT_SESSION_MIN_TTL) : opts.minTtl ?? minTtlSeconds();
   const key = chainKey(res.chain, res.profiles);
-  if (!opts.ignoreCache) {
+  // A chain from the environment's credentials is never cached (kinds.ts: fromAmbient).
+  if (!opts.ignoreCache && !fromAmbient(res.chain)) {
     const hit = readCached(key);
     if (hit && isFresh(hit.credentials, minTtl)) {
       debug(`credentials cache hit for ${res.identity} (${key.slice(0, 12)}), ${fmtLeft(secondsLeft(hit.credentials))} left`);

@@ -122,6 +122,19 @@ function addMarkers(i: Omit<IdentityEnvInput, 'credentials'>, set: Record<string
   else unset.push('ATMOS_AUTH_ACCESS');
 }
 
+/**
+ * An ambient identity (aws/ambient, ambient): the markers (and the identity's own region, when it
+ * names one) and nothing else. The environment's credentials, AWS_PROFILE included, stay as they
+ * are, as Atmos leaves them (identities/aws/ambient.go:150-176, identities/ambient/ambient.go:91-105).
+ */
+export function ambientEnv(i: Omit<IdentityEnvInput, 'credentials'>): EnvChange {
+  const set: Record<string, string> = {};
+  const unset: string[] = [];
+  addMarkers(i, set, unset);
+  unset.push('ATMOS_AUTH_EXPIRATION');
+  return { set, unset };
+}
+
 export interface ProfileEnvInput extends Omit<IdentityEnvInput, 'credentials'> {
   /** The generated AWS config file and the profile in it. */
   configFile: string;

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UNSUPPORTED_KIND_EXIT } from '../atmos/kinds.ts';
 import { UsageError } from '../errors.ts';
 import { MANAGED_VARS, TOUCHED_VARS } from './env.ts';
 import { fishQuote } from './formats/fish.ts';
@@ -52,7 +53,8 @@ export function renderScript(file: string, shell: HookShell, cmd: string[] = sel
   return text
     .replaceAll('@ATMOS_AUTH_VARS@', TOUCHED_VARS.map(q).join(' '))
     .replaceAll('@ATMOS_AUTH_MANAGED@', MANAGED_VARS.map(q).join(' '))
-    .replaceAll('@ATMOS_AUTH_CMD@', cmd.map(q).join(' '));
+    .replaceAll('@ATMOS_AUTH_CMD@', cmd.map(q).join(' '))
+    .replaceAll('@ATMOS_AUTH_UNSUPPORTED_EXIT@', String(UNSUPPORTED_KIND_EXIT));
 }
 
 /** The prompt functions alone (`atmos_auth_prompt`), for shells that load no hook (direnv users). */

@@ -67,6 +67,13 @@ export const PINNED_FIELDS: Record<ChainHop['kind'], [field: string, label: stri
   // Never a chain root, but the table is total.
   'aws/permission-set': [],
   'aws/assume-role': [['role_arn', 'role'], ['region', 'region']],
+  // Never a chain root (it needs AWS credentials from a previous hop).
+  'aws/assume-root': [],
+  // The environment's own credentials: nothing of the repository's to pin at the root.
+  'aws/ambient': [],
+  'ambient': [],
+  // Nothing is ever fetched through it.
+  'unsupported': [],
 };
 
 /** The pin a chain's root hop amounts to. */

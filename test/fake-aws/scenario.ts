@@ -62,6 +62,29 @@ export interface GitHubConfig {
   claims?: Record<string, unknown>;
 }
 
+/**
+ * STS AssumeRoot (centralized root access of an AWS Organization): who may call it and for which
+ * member accounts.
+ */
+export interface RootAccess {
+  /**
+   * Principal ARN patterns (`*` wildcards, matched like role trust) allowed to call AssumeRoot:
+   * principals of the management account or of a delegated administrator for IAM.
+   */
+  callers: string[];
+  /** Member account ids whose root sessions may be assumed (centralized root access enabled). */
+  members: string[];
+}
+
+/** The AWS-managed root task policies AssumeRoot accepts. */
+export const ROOT_TASK_POLICIES = [
+  'arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials',
+  'arn:aws:iam::aws:policy/root-task/IAMCreateRootUserPassword',
+  'arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials',
+  'arn:aws:iam::aws:policy/root-task/S3UnlockBucketPolicy',
+  'arn:aws:iam::aws:policy/root-task/SQSUnlockQueuePolicy',
+];
+
 /** Everything the emulator knows. All lifetimes are seconds. */
 export interface Scenario {
   users: User[];
@@ -83,6 +106,7 @@ export interface Scenario {
   roles: Role[];
   iamUsers: IamUser[];
   github: GitHubConfig;
+  rootAccess: RootAccess;
   /** EKS clusters DescribeCluster knows (none by default: a test adds its own, with its API server's endpoint). */
   clusters: EksClusterDef[];
   /** ECR registries GetAuthorizationToken knows (none by default: a test adds its local registry). */
@@ -183,6 +207,12 @@ export function defaultScenario(): Scenario {
     iamUsers: [{ ...SUPERADMIN }],
     clusters: [],
     registries: [],
+    // core-root is the management account: its TerraformApplyAccess sessions may assume root in
+    // every other acme account.
+    rootAccess: {
+      callers: ['arn:aws:sts::100000000000:assumed-role/AWSReservedSSO_TerraformApplyAccess_*'],
+      members: accounts.filter((a) => a.accountId !== '100000000000').map((a) => a.accountId),
+    },
     github: {
       issuer: 'https://token.actions.githubusercontent.com',
       requestToken: 'gh-request-token',

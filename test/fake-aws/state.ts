@@ -14,6 +14,9 @@ export interface RequestLogEntry {
   roleArn?: string;
   user?: string;
   accessKeyId?: string;
+  /** AssumeRoot: the caller's ARN and the task policy. */
+  callerArn?: string;
+  taskPolicyArn?: string;
   /** STS: the DurationSeconds the request asked for (absent when it sent none). */
   durationSeconds?: number;
   /** The error type when status >= 400. */

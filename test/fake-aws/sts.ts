@@ -1,16 +1,16 @@
 // STS (query protocol: form-encoded Action=..., XML answers): GetCallerIdentity, AssumeRole,
-// GetSessionToken and AssumeRoleWithWebIdentity. Signed calls are authenticated for real: the
+// AssumeRoot, GetSessionToken and AssumeRoleWithWebIdentity. Signed calls are authenticated for real: the
 // access key must be known, the session token must match, the SigV4 signature must verify with the
 // stored secret, and the credentials must not have expired.
 import { AwsError, STS_NS, xmlEscape } from './errors.ts';
 import type { Ctx } from './http.ts';
 import { verifyJwt, peekJwt } from './jwt.ts';
-import { type Role, globMatch } from './scenario.ts';
+import { ROOT_TASK_POLICIES, type Role, globMatch } from './scenario.ts';
 import { parseAuthorization, parseQueryAuth, verifyPresigned, verifySignature } from './sigv4.ts';
 import { type StoredCredentials, assumedRoleIdentity } from './state.ts';
 
 /** The operations this module answers. */
-export const STS_ACTIONS = ['GetCallerIdentity', 'AssumeRole', 'GetSessionToken', 'AssumeRoleWithWebIdentity'];
+export const STS_ACTIONS = ['GetCallerIdentity', 'AssumeRole', 'AssumeRoot', 'GetSessionToken', 'AssumeRoleWithWebIdentity'];
 
 /** The request parameters: the query string and the form body together. */
 export function stsParams(ctx: Ctx): URLSearchParams {
@@ -32,6 +32,8 @@ export function handleSts(ctx: Ctx, params: URLSearchParams): void {
     }
     case 'AssumeRole':
       return assumeRole(ctx, params, authenticate(ctx));
+    case 'AssumeRoot':
+      return assumeRoot(ctx, params, authenticate(ctx));
     case 'GetSessionToken':
       return getSessionToken(ctx, params, authenticate(ctx));
     case 'AssumeRoleWithWebIdentity':
@@ -107,6 +109,44 @@ function assumeRole(ctx: Ctx, p: URLSearchParams, caller: StoredCredentials): vo
     Credentials: credentialsXml(c),
     AssumedRoleUser: { AssumedRoleId: identity.userId, Arn: identity.arn },
   });
+}
+
+// AssumeRoot (API reference, STS 2011-06-15): TargetPrincipal (a member account id), TaskPolicyArn.arn
+// (an AWS-managed root task policy), DurationSeconds (at most 900, default 900). The answer holds
+// Credentials and SourceIdentity; the session is the member account's root, scoped to the task.
+function assumeRoot(ctx: Ctx, p: URLSearchParams, caller: StoredCredentials): void {
+  const target = required(p, 'TargetPrincipal');
+  const policy = p.get('TaskPolicyArn.arn');
+  ctx.entry.callerArn = caller.identity.arn;
+  ctx.entry.accountId = target;
+  if (policy) ctx.entry.taskPolicyArn = policy;
+  if (!policy) {
+    throw new AwsError('ValidationError', "1 validation error detected: Value null at 'taskPolicyArn' failed to satisfy constraint: Member must not be null");
+  }
+  if (target.length < 12) {
+    throw new AwsError('ValidationError', `1 validation error detected: Value '${target}' at 'targetPrincipal' failed to satisfy constraint: Member must have length greater than or equal to 12`);
+  }
+  if (!/^\d{12}$/.test(target)) throw new AwsError('ValidationError', `The target principal ${target} is not a valid account id.`);
+  if (!ROOT_TASK_POLICIES.includes(policy)) throw new AwsError('ValidationError', `The task policy ${policy} is not a supported root task policy.`);
+  let duration = 900;
+  const raw = p.get('DurationSeconds');
+  if (raw !== null) {
+    const d = Number(raw);
+    if (!Number.isInteger(d) || d < 0 || d > 900) {
+      throw new AwsError('ValidationError', `1 validation error detected: Value '${raw}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 900`);
+    }
+    duration = d;
+    ctx.entry.durationSeconds = d;
+  }
+  const ra = ctx.state.scenario.rootAccess;
+  const id = caller.identity;
+  const allowed = !id.arn.endsWith(':root') && ra.callers.some((pattern) => globMatch(pattern, id.arn) || (id.roleArn !== undefined && globMatch(pattern, id.roleArn)));
+  if (!allowed || !ra.members.includes(target)) {
+    throw new AwsError('AccessDenied', `User: ${id.arn} is not authorized to perform: sts:AssumeRoot on resource: arn:aws:iam::${target}:root`);
+  }
+  const identity = { arn: `arn:aws:iam::${target}:root`, account: target, userId: target, ...(id.user ? { user: id.user } : {}) };
+  const c = ctx.state.issueCredentials(identity, duration);
+  reply(ctx, 'AssumeRoot', { Credentials: credentialsXml(c), SourceIdentity: '' });
 }
 
 function getSessionToken(ctx: Ctx, p: URLSearchParams, caller: StoredCredentials): void {
