@@ -118,8 +118,12 @@ test('env: entries in every export format, after AWS_REGION (they win, as in Atm
   const j = JSON.parse(json.stdout) as Record<string, string | null>;
   assert.is(j.TF_VAR_team, want);
   assert.is(j.AWS_REGION, 'eu-central-1');
+  // dotenv readers disagree on a value holding ' together with " and $ (README, Output formats):
+  // refused, naming the variable, nothing printed.
   const dotenv = await cli(sb, ['export', '--format', 'dotenv']);
-  assert.match(dotenv.stdout, /^KUBE_NAMESPACE=/m);
+  assert.is.not(dotenv.code, 0);
+  assert.is(dotenv.stdout, '');
+  assert.match(dotenv.stderr, /TF_VAR_team/);
   // The next identity (prod has no env:) removes them.
   const prod = await cli(sb, ['export'], { cwd: sb.stackDir('plat/prod'), env: { ATMOS_AUTH_IDENTITY: 'plat-dev/terraform', ATMOS_AUTH_ENV_KEYS: 'TF_VAR_team KUBE_NAMESPACE', TF_VAR_team: want, KUBE_NAMESPACE: 'dev' } });
   assert.is(prod.code, 0, prod.stderr);

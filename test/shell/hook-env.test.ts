@@ -53,10 +53,12 @@ function repoWithEnv() {
     { key: 'AWS_REGION', value: 'eu-central-1' },
   ], {});
   fakeExport(r.dev, a);
+  // The hooks run export with the user's own values (not identity A's), so B's lines are made
+  // from an environment without A's markers or extras, as the real CLI then sees it.
   const b = withIdentityVars(identityChange('plat-prod/terraform', 'plan', 42 * 60), [
     { key: 'FOO', value: 'b-foo' },
     { key: 'BAZ', value: 'b-baz' },
-  ], { ATMOS_AUTH_IDENTITY: 'plat-dev/terraform', ATMOS_AUTH_ENV_KEYS: 'FOO BAR', FOO: 'a-foo', BAR: HOSTILE });
+  ], {});
   fakeExport(r.prod, b);
   return r;
 }
