@@ -62,6 +62,8 @@ atmos_auth_prompt() {
         fi
       fi
     fi
+    # Opt-in: the kube context kubectl uses here (an aws/eks integration), e.g. `k8s:plat-dev`.
+    if [[ -n ${ATMOS_AUTH_PROMPT_KUBE-} && -n ${ATMOS_AUTH_KUBE_CONTEXT-} ]]; then __aap_out+=" k8s:$ATMOS_AUTH_KUBE_CONTEXT"; fi
   fi
   if [[ -n $__aap_var ]]; then
     printf -v "$__aap_var" '%s' "$__aap_out"

@@ -67,5 +67,9 @@ function atmos_auth_prompt
             end
         end
     end
+    # Opt-in: the kube context kubectl uses here (an aws/eks integration), e.g. `k8s:plat-dev`.
+    if test -n "$ATMOS_AUTH_PROMPT_KUBE"; and test -n "$ATMOS_AUTH_KUBE_CONTEXT"
+        set out "$out k8s:$ATMOS_AUTH_KUBE_CONTEXT"
+    end
     printf '%s' $out
 end

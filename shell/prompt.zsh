@@ -53,6 +53,8 @@ atmos_auth_prompt() {
         fi
       fi
     fi
+    # Opt-in: the kube context kubectl uses here (an aws/eks integration), e.g. `k8s:plat-dev`.
+    [[ -n ${ATMOS_AUTH_PROMPT_KUBE-} && -n ${ATMOS_AUTH_KUBE_CONTEXT-} ]] && out+=" k8s:$ATMOS_AUTH_KUBE_CONTEXT"
   fi
   (( raw )) || out=${out//\%/%%}
   if [[ -n $var ]]; then

@@ -85,7 +85,10 @@ export function integrationsOf(config: YamlMap, identity: string): Integration[]
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The context name of an EKS integration in kubeconfig: its alias, else the cluster ARN (Atmos). */
-export function contextName(i: EksIntegration, arn: string): string {
-  return i.alias ?? arn;
+/**
+ * The stack's cluster among an identity's aws/eks integrations (kubeconfig's current context):
+ * the one in the stack's region, else the first by name.
+ */
+export function currentEks(eks: readonly EksIntegration[], region: string | null): EksIntegration | undefined {
+  return eks.find((i) => i.region === region) ?? eks[0];
 }

@@ -3,14 +3,10 @@
  * one message naming `atmos-auth login`) and `atmos-auth eks kubeconfig` (writes the identity's
  * kubeconfig and prints its path: what the hook exports as KUBECONFIG).
  */
-import type { EksIntegration } from '../atmos/integrations.ts';
-import type { Resolution } from '../atmos/types.ts';
-import { clusterOf, renderKubeconfig, tokenFor, writeKubeconfig } from '../credentials/eks.ts';
+import { ensureKubeconfig, tokenFor } from '../credentials/eks.ts';
 import { getCredentials } from '../credentials/get-credentials.ts';
-import type { AwsCredentials } from '../credentials/types.ts';
 import { implicitPolicy, resolveTarget } from '../credentials/target.ts';
 import { AtmosAuthError, UsageError } from '../errors.ts';
-import { selfCommand } from '../shell/scripts.ts';
 import { noticeUntrusted } from '../trust/trust.ts';
 import { writeStdout } from '../util/stdio.ts';
 
@@ -49,29 +45,6 @@ export async function runToken(a: EksTokenArgs): Promise<number> {
   };
   writeStdout(`${JSON.stringify(out)}\n`);
   return 0;
-}
-
-/** The ATMOS_* inputs that the plugin must see as this shell does (kubectl's may differ). */
-function pinnedEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of ['ATMOS_CLI_CONFIG_PATH', 'ATMOS_BASE_PATH']) {
-    const v = process.env[k];
-    if (v) out[k] = v;
-  }
-  return out;
-}
-
-/**
- * Writes the kubeconfig of `res.identity` (fetching cluster details with `creds` when not cached)
- * and returns its path, or null when the identity has no aws/eks integration.
- */
-export async function ensureKubeconfig(res: Resolution, creds: AwsCredentials, cmd: readonly string[] = selfCommand()): Promise<string | null> {
-  const eks = (res.integrations ?? []).filter((i): i is EksIntegration => i.kind === 'aws/eks');
-  if (!eks.length || !res.identity || !res.root) return null;
-  const entries = [];
-  for (const integration of eks) entries.push({ integration, cluster: await clusterOf(res, creds, integration) });
-  const text = await renderKubeconfig(entries, res.region, { cmd, identity: res.identity, root: res.root, profiles: res.profiles, env: pinnedEnv() });
-  return writeKubeconfig(res, text);
 }
 
 export interface EksKubeconfigArgs {

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { AtmosAuthError, UsageError } from '../errors.ts';
 import { getCredentials } from '../credentials/get-credentials.ts';
+import { integrationVars } from '../credentials/integrations.ts';
 import { leaveProfileMode, mergeChanges, modeOf, profileModeChange } from '../credentials/profile-mode.ts';
 import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts';
 import { isStandaloneAmbient, unsupportedKindError } from '../atmos/kinds.ts';
@@ -51,6 +52,7 @@ export async function run(a: ExecArgs): Promise<number> {
     if (mode === 'profile') change = await profileModeChange(res, r, role);
     else change = mergeChanges(identityEnv({ credentials: r.credentials, identity: res.identity, profiles: res.profiles, stacks: res.stacks, root: res.root, region: res.region, ...(role ? { role } : {}) }), leaveProfileMode());
     change = withIdentityVars(change, res.env, process.env);
+    if (res.integrations?.length) change = mergeChanges(change, { set: await integrationVars(res, r.credentials), unset: [] });
   } else {
     change = mergeChanges(clearEnv(process.env), leaveProfileMode());
   }

@@ -4,6 +4,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { getCredentials } from '../credentials/get-credentials.ts';
+import { integrationVars } from '../credentials/integrations.ts';
 import { leaveProfileMode, mergeChanges, modeOf, profileModeChange } from '../credentials/profile-mode.ts';
 import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts';
 import { isStandaloneAmbient, UNSUPPORTED_KIND_EXIT, unsupportedHop, unsupportedKindError } from '../atmos/kinds.ts';
@@ -100,6 +101,8 @@ export async function run(a: ExportArgs): Promise<number> {
       ...(role ? { role } : {}),
     }), leaveProfileMode());
     change = withIdentityVars(change, res.env, process.env);
+    // kubectl and docker follow the identity (KUBECONFIG, DOCKER_CONFIG): src/credentials/integrations.ts.
+    if (res.integrations?.length) change = mergeChanges(change, { set: await integrationVars(res, r.credentials), unset: [] });
   }
   const text = format.render(change);
   if (format.name === 'github') writeGithub(text, change);

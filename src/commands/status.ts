@@ -7,6 +7,7 @@ import type { ChainHop } from '../atmos/types.ts';
 import type { SsoProvider } from '../aws/sso-session.ts';
 import { listCached, secondsLeft } from '../credentials/cache.ts';
 import { fmtLeft } from '../credentials/get-credentials.ts';
+import { integrationStates, type IntegrationState } from '../credentials/integrations.ts';
 import { resolveTarget } from '../credentials/target.ts';
 import { debug } from '../log.ts';
 import { rfc3339 } from '../shell/env.ts';
@@ -22,12 +23,12 @@ type SsoHop = Extract<ChainHop, { kind: 'aws/iam-identity-center' }>;
 export async function run(a: StatusArgs): Promise<number> {
   const now = Date.now();
   const entries = listCached();
-  let current: { identity: string | null; profiles: string[]; stacks: string[]; root: string | null } | null = null;
+  let current: { identity: string | null; profiles: string[]; stacks: string[]; root: string | null; integrations: IntegrationState[] } | null = null;
   let scope: { root: string | null; profiles: string[] } | undefined;
   const providers = new Map<string, SsoHop>();
   try {
     const res = await resolveTarget(a);
-    current = { identity: res.identity, profiles: res.profiles, stacks: res.stacks, root: res.root };
+    current = { identity: res.identity, profiles: res.profiles, stacks: res.stacks, root: res.root, integrations: integrationStates(res) };
     scope = res;
     const root = res.chain[0];
     if (root?.kind === 'aws/iam-identity-center') providers.set(`${root.startUrl} ${root.region}`, root);
@@ -71,6 +72,7 @@ export async function run(a: StatusArgs): Promise<number> {
   }
   const out: string[] = [];
   if (current) out.push(`here: ${current.identity ?? '(no identity)'}${current.profiles.length ? ` (profile ${current.profiles.join(',')})` : ''}`);
+  for (const i of current?.integrations ?? []) out.push(`  ${i.kind}: ${i.name}${i.target ? ` ${i.target}` : ''}: ${i.state}`);
   out.push('SSO sessions:');
   if (!sessions.length) out.push('  (none)');
   for (const s of sessions) {

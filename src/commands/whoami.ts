@@ -3,6 +3,7 @@
  * the answer is what AWS thinks, not what the config says.
  */
 import { getCredentials } from '../credentials/get-credentials.ts';
+import { integrationStates } from '../credentials/integrations.ts';
 import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts';
 import { rfc3339 } from '../shell/env.ts';
 import { noticeUntrusted } from '../trust/trust.ts';
@@ -35,6 +36,7 @@ export async function run(a: WhoamiArgs): Promise<number> {
     region: res.region,
     expiration: r.credentials.expiration ? rfc3339(r.credentials.expiration) : null,
     fromCache: r.fromCache,
+    integrations: integrationStates(res),
   };
   if (a.json) {
     process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
@@ -45,6 +47,7 @@ export async function run(a: WhoamiArgs): Promise<number> {
       `arn:      ${info.arn}`,
     ];
     if (info.expiration) lines.push(`expires:  ${info.expiration}`);
+    for (const i of info.integrations) lines.push(`${i.kind}: ${i.name}${i.target ? ` ${i.target}` : ''}: ${i.state}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   }
   return 0;

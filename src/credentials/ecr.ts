@@ -30,7 +30,25 @@ const RENEW_MS = 3600_000;
 /** The docker config directory of an identity (one per identity, profiles and repository). */
 export function dockerConfigDir(res: Resolution): string {
   const slug = (res.identity ?? 'none').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 40);
-  return join(paths.cache, 'docker', `${slug}-${sha256Hex(JSON.stringify([res.root, res.profiles, res.identity])).slice(0, 12)}`);
+  const ecr = (res.integrations ?? []).filter((i) => i.kind === 'aws/ecr');
+  return join(paths.cache, 'docker', `${slug}-${sha256Hex(JSON.stringify([res.root, res.profiles, res.identity, ecr])).slice(0, 16)}`);
+}
+
+/**
+ * The identity's docker config directory when every aws/ecr login in it has over an hour left
+ * (one small file read: what a warm `cd` does), else null.
+ */
+export function freshDockerConfig(res: Resolution): string | null {
+  const ecr = (res.integrations ?? []).filter((i): i is EcrIntegration => i.kind === 'aws/ecr');
+  if (!ecr.length) return null;
+  const dir = dockerConfigDir(res);
+  const state = readState(dir);
+  if (!state) return null;
+  for (const i of ecr) {
+    const l = state.logins[`${i.accountId}@${i.region}`];
+    if (!l || Date.parse(l.expiresAt) - Date.now() <= RENEW_MS) return null;
+  }
+  return dir;
 }
 
 /** True when `dir` is one of ours (then the user's config is the one it was made from). */

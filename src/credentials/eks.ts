@@ -6,12 +6,13 @@
  * end, so kubectl's exec call is a file read. Nothing here opens a browser.
  */
 import { join } from 'node:path';
-import type { EksIntegration } from '../atmos/integrations.ts';
+import { currentEks, type EksIntegration } from '../atmos/integrations.ts';
 import type { Resolution } from '../atmos/types.ts';
 import type { EksCluster } from '../aws/eks.ts';
 import { debug } from '../log.ts';
 import { paths } from '../paths.ts';
 import { readPrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
+import { selfCommand } from '../shell/scripts.ts';
 import { sha256Hex } from '../util/sha256.ts';
 import { chainKey } from './cache.ts';
 import type { AwsCredentials } from './types.ts';
@@ -91,7 +92,8 @@ export async function renderKubeconfig(entries: { integration: EksIntegration; c
   const { dump } = await import('js-yaml');
   const [command, ...prefix] = t.cmd as [string, ...string[]];
   const ctx = (e: (typeof entries)[number]) => e.integration.alias ?? e.cluster.arn;
-  const current = entries.find((e) => e.integration.region === region) ?? entries[0];
+  const pick = currentEks(entries.map((e) => e.integration), region);
+  const current = entries.find((e) => e.integration === pick);
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',
@@ -116,10 +118,15 @@ export async function renderKubeconfig(entries: { integration: EksIntegration; c
   return dump(doc, { lineWidth: -1, noRefs: true });
 }
 
-/** Where the kubeconfig of an identity lives (one file per identity, profiles and repository). */
+/**
+ * Where the kubeconfig of an identity lives: one file per identity, profiles and repository, and
+ * per set of its aws/eks integrations and the stack's region (which picks the current context), so
+ * a changed integration is a new file, written on the next `cd`, and an existing one needs no look.
+ */
 export function kubeconfigPath(res: Resolution): string {
   const slug = (res.identity ?? 'none').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 40);
-  return join(paths.cache, 'kube', `${slug}-${sha256Hex(JSON.stringify([res.root, res.profiles, res.identity])).slice(0, 12)}.yaml`);
+  const eks = (res.integrations ?? []).filter((i) => i.kind === 'aws/eks');
+  return join(paths.cache, 'kube', `${slug}-${sha256Hex(JSON.stringify([res.root, res.profiles, res.identity, eks, res.region])).slice(0, 16)}.yaml`);
 }
 
 /** Writes the identity's kubeconfig when its text changed; returns its path. */
@@ -127,4 +134,27 @@ export function writeKubeconfig(res: Resolution, text: string): string {
   const file = kubeconfigPath(res);
   if (readPrivateFile(file) !== text) writePrivateFileSync(file, text);
   return file;
+}
+
+/** The ATMOS_* inputs that the plugin must see as this shell does (kubectl's may differ). */
+function pinnedEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['ATMOS_CLI_CONFIG_PATH', 'ATMOS_BASE_PATH']) {
+    const v = process.env[k];
+    if (v) out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Writes the kubeconfig of `res.identity` (fetching cluster details with `creds` when not cached)
+ * and returns its path, or null when the identity has no aws/eks integration.
+ */
+export async function ensureKubeconfig(res: Resolution, creds: AwsCredentials, cmd: readonly string[] = selfCommand()): Promise<string | null> {
+  const eks = (res.integrations ?? []).filter((i): i is EksIntegration => i.kind === 'aws/eks');
+  if (!eks.length || !res.identity || !res.root) return null;
+  const entries = [];
+  for (const integration of eks) entries.push({ integration, cluster: await clusterOf(res, creds, integration) });
+  const text = await renderKubeconfig(entries, res.region, { cmd, identity: res.identity, root: res.root, profiles: res.profiles, env: pinnedEnv() });
+  return writeKubeconfig(res, text);
 }

@@ -30,6 +30,7 @@ export const MANAGED_VARS = [
   'ATMOS_AUTH_ACCESS',
   'ATMOS_AUTH_EXPIRATION',
   ENV_KEYS_VAR,
+  'ATMOS_AUTH_KUBE_CONTEXT',
 ] as const;
 
 /**
@@ -52,8 +53,16 @@ export const CONFLICTING_VARS = [
  */
 export const PROFILE_MODE_VARS = ['AWS_CONFIG_FILE'] as const;
 
+/**
+ * Set for an identity with aws/eks or aws/ecr integrations to the kubeconfig and docker config
+ * atmos-auth keeps for it (KUBE_CONFIG_PATH as Atmos sets it too, for terraform's kubernetes
+ * provider). The user's own values are saved and come back with any identity that has none: the
+ * hooks apply every identity over the user's values.
+ */
+export const INTEGRATION_VARS = ['KUBECONFIG', 'KUBE_CONFIG_PATH', 'DOCKER_CONFIG'] as const;
+
 /** Every variable an identity change may touch: what a hook must save before applying one. */
-export const TOUCHED_VARS: readonly string[] = [...MANAGED_VARS, ...CONFLICTING_VARS, ...PROFILE_MODE_VARS];
+export const TOUCHED_VARS: readonly string[] = [...MANAGED_VARS, ...CONFLICTING_VARS, ...PROFILE_MODE_VARS, ...INTEGRATION_VARS];
 
 /** What the identity is allowed to do, for the prompt: from the permission set or role name. */
 export type AccessLevel = 'apply' | 'plan' | 'state' | 'admin' | 'read' | '';
@@ -103,7 +112,8 @@ export function identityEnv(i: IdentityEnvInput): EnvChange {
   if (i.credentials.expiration) set.AWS_CREDENTIAL_EXPIRATION = rfc3339(i.credentials.expiration);
   else unset.push('AWS_CREDENTIAL_EXPIRATION');
   addMarkers(i, set, unset);
-  unset.push('ATMOS_AUTH_EXPIRATION', ...CONFLICTING_VARS);
+  // The kube context marker belongs to integrations (added after this change when there are any).
+  unset.push('ATMOS_AUTH_EXPIRATION', 'ATMOS_AUTH_KUBE_CONTEXT', ...CONFLICTING_VARS);
   return { set, unset };
 }
 

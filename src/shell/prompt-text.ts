@@ -27,5 +27,7 @@ export function promptText(env: NodeJS.ProcessEnv, now: number = Date.now(), opt
   const raw = env.AWS_CREDENTIAL_EXPIRATION || env.ATMOS_AUTH_EXPIRATION;
   const exp = raw ? parseExpiration(raw) : null;
   if (exp !== null) out += ` ${timeLeft(Math.floor(exp / 1000) - Math.floor(now / 1000))}`;
+  // Opt-in: the kube context kubectl uses here (an aws/eks integration).
+  if (env.ATMOS_AUTH_PROMPT_KUBE && env.ATMOS_AUTH_KUBE_CONTEXT) out += ` k8s:${env.ATMOS_AUTH_KUBE_CONTEXT}`;
   return opts.zsh ? out.replaceAll('%', '%%') : out;
 }

@@ -126,6 +126,15 @@ test('ecr login: a 0700 docker config of the identity, the registry login on top
   assert.is(fake.count('GetAuthorizationToken'), 0);
 });
 
+test('export (what the hook runs) points DOCKER_CONFIG at that directory; an identity without aws/ecr leaves it alone', async () => {
+  const r = await cli(sb, ['export', '--format', 'json']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is((JSON.parse(r.stdout) as Record<string, string>).DOCKER_CONFIG, dockerConfig);
+  const prod = await cli(sb, ['export', '--format', 'json'], { cwd: sb.stackDir('plat/prod') });
+  assert.is(prod.code, 0, prod.stderr);
+  assert.not.ok('DOCKER_CONFIG' in (JSON.parse(prod.stdout) as Record<string, string>));
+});
+
 test('skopeo pushes and pulls with DOCKER_CONFIG set to it; the user\'s own config is refused by the registry', async () => {
   const image = join(sb.dir, 'image');
   ociImage(image);

@@ -12,6 +12,7 @@ import { load } from 'js-yaml';
 import { startFakeAws } from '../fake-aws/server.ts';
 import { startKubeApi } from '../fake-aws/kube-api.ts';
 import { cli, sandbox } from './helpers.ts';
+import { hookFile, runShellAsync, shells } from '../helpers/shells.ts';
 
 if (spawnSync('sh', ['-c', 'command -v kubectl']).status !== 0) throw new Error('kubectl is needed (Debian: apt-get install kubernetes-client)');
 
@@ -89,6 +90,14 @@ test('eks kubeconfig: one 0600 file for the identity, a context per cluster from
   const again = await cli(sb, ['eks', 'kubeconfig']);
   assert.is(again.stdout.trim(), kubeconfig);
   assert.is(fake.count('DescribeCluster'), 0);
+  // Shown where people look: whoami (JSON and text) and status (offline).
+  const who = JSON.parse((await cli(sb, ['whoami', '--json'])).stdout) as { integrations: { name: string; state: string; path?: string }[] };
+  assert.equal(who.integrations.map((i) => [i.name, i.state, i.path]), [
+    ['plat-dev-use2', 'kubeconfig ready, current context', kubeconfig],
+    ['plat-dev-usw2', 'kubeconfig ready', kubeconfig],
+  ]);
+  const status = await cli(sb, ['status']);
+  assert.match(status.stdout, /^ {2}aws\/eks: plat-dev-use2 plat-dev-use2 \(us-east-2\): kubeconfig ready, current context$/m);
 });
 
 test('real kubectl reaches each cluster as the identity: the API server verified the token through STS', async () => {
@@ -125,6 +134,28 @@ test('eks token: an ExecCredential, cached until shortly before its end; bound t
   assert.is(direct.status, 403, 'STS refuses the URL for another cluster');
   const ok = await fetch(url, { headers: { 'x-k8s-aws-id': 'plat-dev-use2' } });
   assert.is(ok.status, 200);
+});
+
+test('the hook: kubectl follows the stack in zsh, bash and fish; the prompt shows the context when asked; leaving restores the user\'s KUBECONFIG', async () => {
+  for (const shell of shells) {
+    const hook = hookFile(sb.dir, shell);
+    const show = shell === 'fish'
+      ? "function show; for v in KUBECONFIG KUBE_CONFIG_PATH ATMOS_AUTH_KUBE_CONTEXT; printf '%s=' $v; if set -l x (printenv $v); printf '[%s]\\n' \"$x\"; else; echo UNSET; end; end; printf 'prompt=[%s]\\n' (atmos_auth_prompt); end"
+      : "show() { for v in KUBECONFIG KUBE_CONFIG_PATH ATMOS_AUTH_KUBE_CONTEXT; do printf '%s=' $v; if printenv $v >/dev/null; then printf '[%s]\\n' \"$(printenv $v)\"; else echo UNSET; fi; done; printf 'prompt=[%s]\\n' \"$(atmos_auth_prompt)\"; }";
+    const prompt = shell === 'zsh' ? '__atmos_auth_hook precmd' : shell === 'bash' ? '__atmos_auth_prompt_command' : '__atmos_auth_hook prompt';
+    const set = shell === 'fish' ? "set -gx KUBECONFIG '/home/me/.kube/config'; set -gx ATMOS_AUTH_PROMPT_KUBE 1" : "export KUBECONFIG='/home/me/.kube/config' ATMOS_AUTH_PROMPT_KUBE=1";
+    const script = [`source '${hook}'`, show, set,
+      `cd '${sb.stackDir('plat/dev')}'`, prompt, 'echo ---dev', 'show',
+      `cd '${sb.stackDir('plat/prod')}'`, prompt, 'echo ---prod', 'show',
+      `cd '${sb.dir}'`, prompt, 'echo ---left', 'show'].join('\n');
+    const r = await runShellAsync(shell, script, { ...sb.env, BROWSER: '' });
+    const [, dev, prod, left] = r.stdout.split(/---\w+\n/);
+    const esc = kubeconfig.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(dev ?? '', new RegExp(`^KUBECONFIG=\\[${esc}\\]\\nKUBE_CONFIG_PATH=\\[${esc}\\]\\nATMOS_AUTH_KUBE_CONTEXT=\\[plat-dev-use2\\]\\nprompt=\\[plat-dev/terraform \\(apply\\) \\S+ k8s:plat-dev-use2\\]\\n$`), `${shell}: ${r.stdout}${r.stderr}`);
+    // prod's identity has no aws/eks integration: the user's own kubeconfig again, no context.
+    assert.match(prod ?? '', /^KUBECONFIG=\[\/home\/me\/\.kube\/config\]\nKUBE_CONFIG_PATH=UNSET\nATMOS_AUTH_KUBE_CONTEXT=UNSET\nprompt=\[plat-prod\/terraform \(plan\) \S+\]\n$/, `${shell}: ${r.stdout}${r.stderr}`);
+    assert.is(left, 'KUBECONFIG=[/home/me/.kube/config]\nKUBE_CONFIG_PATH=UNSET\nATMOS_AUTH_KUBE_CONTEXT=UNSET\nprompt=[]\n', shell);
+  }
 });
 
 test('eks token never signs in: without credentials it names `atmos-auth login`, prints nothing on stdout', async () => {

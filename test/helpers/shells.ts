@@ -2,7 +2,7 @@
  * Helpers for tests that run real shells: the hook scripts as files, a non-interactive runner, a
  * fake `atmos-auth` that counts its starts, and a tmux driver for interactive sessions.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tempDir as makeTemp } from './tmp.ts';
 import { join } from 'node:path';
@@ -34,6 +34,26 @@ export function runShell(shell: HookShell, script: string, env: NodeJS.ProcessEn
   const argv = shell === 'zsh' ? ['-f', '-c', script] : shell === 'bash' ? ['--norc', '--noprofile', '-c', script] : ['--no-config', '-c', script];
   const r = spawnSync(shell, argv, { env, cwd, encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * runShell without blocking this process: for hooks whose export talks to an emulator (or an API
+ * server) that answers from this process's event loop.
+ */
+export function runShellAsync(shell: HookShell, script: string, env: NodeJS.ProcessEnv, cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const argv = shell === 'zsh' ? ['-f', '-c', script] : shell === 'bash' ? ['--norc', '--noprofile', '-c', script] : ['--no-config', '-c', script];
+  return new Promise((resolve) => {
+    const child = spawn(shell, argv, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 /** The export lines the fake prints for `change`, per format, in `dir`/.fake/. */
