@@ -12,6 +12,8 @@
  *   edit           the same after one manifest of the directory was rewritten (resolution cache
  *                  misses, parse cache has the other files, credentials cached)
  *   warm-big, edit-big   the same in a leaf stack directory of the 10,000-manifest repository
+ *   warm-int       `export` in plat/sandbox, whose identity has aws/eks and aws/ecr integrations
+ *                  (KUBECONFIG and DOCKER_CONFIG ready: what a warm `cd` into such a stack costs)
  *   cp             `credential-process --identity plat-dev/terraform --profile developers --root <acme>`, warm
  *   role           `export` with a valid SSO token but no cached role credentials (SDK loaded,
  *                  GetRoleCredentials against the emulator)
@@ -75,6 +77,7 @@ const AWS_V2 = '/usr/bin/aws';
 /** Targets: ratio of case `a` over case `b`, at most `max`. */
 const TARGETS = [
   { name: 'warm cd / node', a: 'warm', b: 'node', max: 1.25 },
+  { name: 'warm cd with EKS + ECR / node', a: 'warm-int', b: 'node', max: 1.25 },
   { name: 'first cd after edit / node', a: 'edit', b: 'node', max: 2 },
   { name: 'warm cd 10k / warm cd acme', a: 'warm-big', b: 'warm', max: 1.5 },
   { name: 'first cd 10k / first cd acme', a: 'edit-big', b: 'edit', max: 1.5 },
@@ -149,6 +152,15 @@ const ageTree = (d: string): void => {
   }
   utimesSync(d, old, old);
 };
+// plat-sandbox/terraform gets an EKS cluster and an ECR registry (the `warm-int` case).
+writeFileSync(path.join(acme, 'profiles/developers/integrations.yaml'), [
+  'auth:',
+  '  integrations:',
+  '    sandbox-eks: { kind: aws/eks, via: { identity: plat-sandbox/terraform }, spec: { cluster: { name: plat-sandbox-use2, region: us-east-2, alias: plat-sandbox } } }',
+  '    sandbox-ecr: { kind: aws/ecr, via: { identity: plat-sandbox/terraform }, spec: { registry: { account_id: "200000000000", region: us-east-2 } } }',
+  '',
+].join('\n'));
+const acmeIntCwd = path.join(acme, 'stacks/orgs/acme/plat/sandbox');
 ageTree(acme);
 
 /** One manifest of each stack directory, rewritten (same text, mtime 5 s ago) before an edit run. */
@@ -175,6 +187,9 @@ cleanups.push(() => writeFileSync(bigEdit.file, bigEdit.text));
 const scenario = defaultScenario();
 scenario.accounts.push({ accountId: bigAccountId, accountName: `${bigTenant}-${bigStage}` });
 for (const p of ['TerraformApplyAccess', 'TerraformPlanAccess', 'TerraformStateAccess']) scenario.users[0]!.assignments.push({ accountId: bigAccountId, roleName: p });
+// Answers for the integrations' first `cd` (DescribeCluster, GetAuthorizationToken); measured runs ask neither.
+scenario.clusters.push({ name: 'plat-sandbox-use2', region: 'us-east-2', accountId: '200000000000', endpoint: 'https://127.0.0.1:9', certificateAuthority: Buffer.from('bench').toString('base64') });
+scenario.registries.push({ accountId: '200000000000', region: 'us-east-2', endpoint: 'https://200000000000.dkr.ecr.us-east-2.amazonaws.com', password: 'bench' });
 const scenarioFile = path.join(work, 'scenario.json');
 writeFileSync(scenarioFile, JSON.stringify(scenario));
 const fake = spawn(NODE, [path.join(root, 'test/fake-aws/main.ts'), '--quiet', '--scenario', scenarioFile], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -207,6 +222,8 @@ const env: NodeJS.ProcessEnv = {
   AWS_ENDPOINT_URL_SSO_OIDC: fakeUrl,
   AWS_ENDPOINT_URL_SSO: fakeUrl,
   AWS_ENDPOINT_URL_STS: fakeUrl,
+  AWS_ENDPOINT_URL_EKS: fakeUrl,
+  AWS_ENDPOINT_URL_ECR: fakeUrl,
   AWS_EC2_METADATA_DISABLED: 'true',
 };
 // Setup only: the test browser completes the first login. Measured runs go without BROWSER, as
@@ -227,7 +244,7 @@ if (/\ballow\b/.test(mustRun(['--help'], work))) {
   mustRun(['allow'], acmeCwd, setupEnv);
   mustRun(['allow'], bigCwd, setupEnv);
 }
-for (const cwd of [acmeCwd, bigCwd]) {
+for (const cwd of [acmeCwd, bigCwd, acmeIntCwd]) {
   const out = mustRun(['export', '--format', 'zsh'], cwd, setupEnv);
   if (!/AWS_SECRET_ACCESS_KEY=/.test(out)) fail(`export in ${cwd} printed no credentials:\n${out}`);
 }
@@ -323,10 +340,12 @@ function timed(cmd: string, args: string[], cwd: string, e: NodeJS.ProcessEnv, c
 }
 
 const hasKeys = (r: SpawnSyncReturns<string>) => (/AWS_SECRET_ACCESS_KEY='/.test(r.stdout) ? null : 'no credentials in the output');
+const hasIntegrations = (r: SpawnSyncReturns<string>) => hasKeys(r) ?? (/KUBECONFIG='/.test(r.stdout) && /DOCKER_CONFIG='/.test(r.stdout) ? null : `no KUBECONFIG/DOCKER_CONFIG in the output:\n${r.stdout}${r.stderr}`);
 const exportArgs = [CLI, 'export', '--format', 'zsh'];
 const cases: Case[] = [
   { name: 'node', label: 'node -e 0', run: () => timed(NODE, ['-e', '0'], work, env) },
   { name: 'warm', label: 'warm cd (export, acme)', run: (c) => timed(NODE, exportArgs, acmeCwd, env, c ? hasKeys : undefined) },
+  { name: 'warm-int', label: 'warm cd, identity with EKS + ECR', run: (c) => timed(NODE, exportArgs, acmeIntCwd, env, c ? hasIntegrations : undefined) },
   { name: 'edit', label: 'first cd after edit (acme)', run: (c) => (acmeEdit.touch(), timed(NODE, exportArgs, acmeCwd, env, c ? hasKeys : undefined)) },
   { name: 'warm-big', label: `warm cd (${big.gen.manifests} manifests)`, run: (c) => timed(NODE, exportArgs, bigCwd, env, c ? hasKeys : undefined) },
   { name: 'edit-big', label: `first cd after edit (${big.gen.manifests})`, run: (c) => (bigEdit.touch(), timed(NODE, exportArgs, bigCwd, env, c ? hasKeys : undefined)) },
@@ -407,6 +426,7 @@ const insn = !opt['no-instructions'] && have('valgrind') && have('callgrind_anno
   ? {
       node: instructions([NODE, '-e', '0'], work),
       warm: instructions([NODE, ...exportArgs], acmeCwd),
+      warmInt: instructions([NODE, ...exportArgs], acmeIntCwd),
       edit: instructions([NODE, ...exportArgs], acmeCwd, acmeEdit.touch),
     }
   : null;
@@ -520,6 +540,8 @@ const result = {
     warm: insn.warm && round(insn.warm, 1),
     edit: insn.edit && round(insn.edit, 1),
     warmVsNode: insn.warm && round(insn.warm / insn.node, 3),
+    warmInt: insn.warmInt && round(insn.warmInt, 1),
+    warmIntVsNode: insn.warmInt && round(insn.warmInt / insn.node, 3),
     editVsNode: insn.edit && round(insn.edit / insn.node, 3),
   } : null,
   prompts,
@@ -541,6 +563,7 @@ console.log(`${pad('peak memory warm cd / node (max RSS)', 44)} ${memRatio === n
 for (const [k, v] of Object.entries(result.ratios)) if (!('max' in v)) console.log(`${pad(k, 44)} ${v.ratio.toFixed(2).padStart(7)}`);
 const ins = result.instructions;
 if (ins) console.log(`${pad('instructions (M, main thread): node / warm / edit', 44)} ${ins.node} / ${ins.warm ?? '?'} (${ins.warmVsNode ?? '?'}x) / ${ins.edit ?? '?'} (${ins.editVsNode ?? '?'}x)`);
+if (ins) console.log(`${pad('instructions (M): warm cd with EKS + ECR', 44)} ${ins.warmInt ?? '?'} (${ins.warmIntVsNode ?? '?'}x)`);
 console.log('');
 console.log(`${pad('prompts (nothing changed)', 44)} starts on cd  starts in N prompts  hook us/prompt`);
 for (const p of prompts) console.log(`${pad(`${p.shell} (${p.version.slice(0, 30)})`, 44)} ${String(p.startsOnCd).padStart(12)}  ${`${p.startsPerPrompts} in ${p.prompts}`.padStart(18)}  ${p.hookUs.toFixed(1).padStart(14)}`);
