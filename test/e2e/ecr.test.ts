@@ -13,6 +13,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startFakeAws } from '../fake-aws/server.ts';
 import { CLI, cli, sandbox } from './helpers.ts';
+import { runAsync } from '../helpers/spawn.ts';
 
 for (const tool of ['docker-registry', 'skopeo', 'htpasswd']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is needed (Debian: apt-get install docker-registry skopeo apache2-utils)`);
@@ -92,16 +93,8 @@ function ociImage(dir: string): void {
 }
 
 /** skopeo, without blocking this process (the emulator answers from its event loop). */
-function skopeo(env: Record<string, string>, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('skopeo', args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: sb.home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const skopeo = (env: Record<string, string>, ...args: string[]) =>
+  runAsync('skopeo', args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: sb.home, ...env } });
 
 let dockerConfig = '';
 

@@ -3,7 +3,7 @@
 // AWS_ENDPOINT_URL_EKS), whose user runs `atmos-auth eks token`; real kubectl talks to a fake API
 // server that accepts the token only after the emulator's STS confirms the presigned
 // GetCallerIdentity URL for that cluster, as EKS's authenticator does.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -13,6 +13,7 @@ import { startFakeAws } from '../fake-aws/server.ts';
 import { startKubeApi } from '../fake-aws/kube-api.ts';
 import { cli, sandbox } from './helpers.ts';
 import { hookFile, runShellAsync, shells } from '../helpers/shells.ts';
+import { runAsync } from '../helpers/spawn.ts';
 
 if (spawnSync('sh', ['-c', 'command -v kubectl']).status !== 0) throw new Error('kubectl is needed (Debian: apt-get install kubernetes-client)');
 
@@ -47,21 +48,8 @@ test.after(async () => {
   sb.cleanup();
 });
 
-/** Runs kubectl without blocking: the fake API servers answer from this process's event loop. */
-function kubectl(kubeconfig: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+/** kubectl without blocking: the fake API servers answer from this process's event loop. */
+const kubectl = (kubeconfig: string, ...args: string[]) => runAsync('kubectl', ['--kubeconfig', kubeconfig, ...args], { env: sb.env });
 
 let kubeconfig = '';
 

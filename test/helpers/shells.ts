@@ -2,7 +2,8 @@
  * Helpers for tests that run real shells: the hook scripts as files, a non-interactive runner, a
  * fake `atmos-auth` that counts its starts, and a tmux driver for interactive sessions.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runAsync, type Ran } from './spawn.ts';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tempDir as makeTemp } from './tmp.ts';
 import { join } from 'node:path';
@@ -40,20 +41,9 @@ export function runShell(shell: HookShell, script: string, env: NodeJS.ProcessEn
  * runShell without blocking this process: for hooks whose export talks to an emulator (or an API
  * server) that answers from this process's event loop.
  */
-export function runShellAsync(shell: HookShell, script: string, env: NodeJS.ProcessEnv, cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function runShellAsync(shell: HookShell, script: string, env: NodeJS.ProcessEnv, cwd?: string): Promise<Ran> {
   const argv = shell === 'zsh' ? ['-f', '-c', script] : shell === 'bash' ? ['--norc', '--noprofile', '-c', script] : ['--no-config', '-c', script];
-  return new Promise((resolve) => {
-    const child = spawn(shell, argv, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  return runAsync(shell, argv, { env, ...(cwd ? { cwd } : {}) });
 }
 
 /** The export lines the fake prints for `change`, per format, in `dir`/.fake/. */
