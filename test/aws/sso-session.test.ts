@@ -1,6 +1,6 @@
 // SSO sessions against the emulator with the real SDK: PKCE and device logins, the warm cache,
 // refresh, revoked refresh, login policy, Atmos's cache, status peek and logout.
-import { home, provider, resetCaches, root } from './env.ts';
+import { dropAtmosCopy, home, provider, resetCaches, root } from './env.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
@@ -83,6 +83,7 @@ test('sso-session in the AWS config: token keyed by the session name', async () 
 
 test('refresh when under 15 minutes remain: no browser, rotated refresh token stored', async () => {
   const first = await getSsoToken(provider, { login: 'if-needed', stderr: sink().stream });
+  dropAtmosCopy(); // about the AWS CLI file alone
   const f = readJson(legacyFile);
   f.expiresAt = new Date(Date.now() + 5 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
   writeFileSync(legacyFile, JSON.stringify(f), { mode: 0o600 });
@@ -102,6 +103,7 @@ test('refresh when under 15 minutes remain: no browser, rotated refresh token st
 
 test('expired refresh token: refresh refused, browser login again', async () => {
   await getSsoToken(provider, { login: 'if-needed', stderr: sink().stream });
+  dropAtmosCopy();
   const f = readJson(legacyFile);
   f.expiresAt = '2020-01-01T00:00:00Z';
   writeFileSync(legacyFile, JSON.stringify(f), { mode: 0o600 });
