@@ -391,6 +391,14 @@ export function peekSsoToken(p: SsoProvider): { expiresAt: Date; refreshable: bo
   return { expiresAt: best.expiresAt, refreshable: isRefreshable(best, now), cacheFile: best.file, source: best.source };
 }
 
+/** Offline: every cache file holding a token of this provider's session (for `status`), freshest first. */
+export function peekSsoCaches(p: SsoProvider): { file: string; source: 'aws-cli-cache' | 'atmos-cache'; expiresAt: Date; refreshable: boolean }[] {
+  const now = Date.now();
+  return candidates(p, locateToken(p))
+    .sort((a, b) => b.expiresAt.getTime() - a.expiresAt.getTime())
+    .map((t) => ({ file: t.file, source: t.source, expiresAt: t.expiresAt, refreshable: isRefreshable(t, now) }));
+}
+
 /**
  * Signs out: portal Logout for each unexpired token of the session, and removes the cache files
  * holding them, the AWS CLI's and Atmos's alike (Atmos's own logout deletes its session file too:
