@@ -292,7 +292,7 @@ function nextRefreshable(list: CachedToken[], tried: Set<string>): CachedToken |
  * sso_cache.go:129). Called under the session lock. Returns the first AWS CLI file saved, or the
  * Atmos file when only that one could be written.
  */
-async function saveShared(p: SsoProvider, loc: TokenLocation, rec: TokenRecord, cliFiles: string[], stderr: NodeJS.WritableStream): Promise<string | undefined> {
+async function saveShared(p: SsoProvider, loc: TokenLocation, rec: TokenRecord, cliFiles: string[], stderr: NodeJS.WritableStream, toAtmos = true): Promise<string | undefined> {
   let first: string | undefined;
   for (const file of new Set(cliFiles)) {
     try {
@@ -302,7 +302,7 @@ async function saveShared(p: SsoProvider, loc: TokenLocation, rec: TokenRecord, 
       stderr.write(`atmos-auth: warning: could not save the SSO token to ${file}: ${(err as Error).message}\n`);
     }
   }
-  if (loc.atmosFile) {
+  if (toAtmos && loc.atmosFile) {
     try {
       await writeAtmosToken(loc.atmosFile, { ...rec, startUrl: p.startUrl, region: p.region });
       first ??= loc.atmosFile;
@@ -389,6 +389,39 @@ export function peekSsoToken(p: SsoProvider): { expiresAt: Date; refreshable: bo
   })[0];
   if (!best) return null;
   return { expiresAt: best.expiresAt, refreshable: isRefreshable(best, now), cacheFile: best.file, source: best.source };
+}
+
+/**
+ * Copies the session's longest-valid token into the caches that lack it (e.g. after `aws sso login`
+ * or a refresh done by botocore, which write only the AWS CLI file, or a sign-in by Atmos, which
+ * writes only its own), so the next tool to look needs no sign-in of its own. A cache keeps its
+ * token when that one lasts as long, or when it is refreshable and the newer one is not. Under the
+ * session lock; no network. Returns the files written.
+ */
+export async function shareSsoToken(p: SsoProvider, stderr: NodeJS.WritableStream = process.stderr): Promise<string[]> {
+  const loc = locateToken(p);
+  return withLock(`sso-session ${loc.primaryFile}`, async () => {
+    const all = candidates(p, loc);
+    const best = freshest(all, USABLE_MARGIN_MS);
+    if (!best) return [];
+    const rec: TokenRecord = { startUrl: loc.startUrl, region: loc.region, accessToken: best.accessToken, expiresAt: best.expiresAt };
+    if (best.refreshToken) rec.refreshToken = best.refreshToken;
+    if (best.clientId) rec.clientId = best.clientId;
+    if (best.clientSecret) rec.clientSecret = best.clientSecret;
+    if (best.registrationExpiresAt) rec.registrationExpiresAt = best.registrationExpiresAt;
+    const lacks = (file: string | undefined) => {
+      if (!file) return false;
+      const held = all.find((t) => t.file === file);
+      if (!held) return true;
+      if (held.expiresAt.getTime() >= best.expiresAt.getTime()) return false;
+      return isRefreshable(best) || !isRefreshable(held);
+    };
+    const written: string[] = [];
+    if (lacks(loc.primaryFile) && (await saveShared(p, loc, rec, [loc.primaryFile], stderr, false))) written.push(loc.primaryFile);
+    if (lacks(loc.atmosFile) && (await saveShared(p, loc, rec, [], stderr))) written.push(loc.atmosFile!);
+    if (written.length) debug(`sso token for ${p.name} from ${best.file} shared with ${written.join(', ')}`);
+    return written;
+  }, { waitMs: 60_000 });
 }
 
 /** Offline: every cache file holding a token of this provider's session (for `status`), freshest first. */

@@ -36,6 +36,7 @@ export async function run(a: LoginArgs): Promise<number> {
     const t = await getSsoToken(ssoProviderOf(p), { login, ...(a.deviceCode ? { deviceCode: true } : {}), stderr: process.stderr });
     const left = Math.floor((t.expiresAt.getTime() - Date.now()) / 1000);
     process.stdout.write(`${p.name}: signed in, session valid until ${rfc3339(t.expiresAt)} (${fmtLeft(left)} left)\n`);
+    await share(p);
     await provisionIfAsked(p, a);
     return 0;
   }
@@ -46,8 +47,24 @@ export async function run(a: LoginArgs): Promise<number> {
   const r = await getCredentials(res, { login, ...(a.force ? { ignoreCache: true } : {}), ...(a.deviceCode ? { deviceCode: true } : {}), stderr: process.stderr });
   const exp = r.credentials.expiration;
   process.stdout.write(`${res.identity}: credentials ${r.fromCache ? 'already cached' : 'fetched'}${exp ? `, valid until ${rfc3339(exp)} (${fmtLeft(secondsLeft(r.credentials))} left)` : ''}\n`);
-  if (root?.kind === 'aws/iam-identity-center') await provisionIfAsked(root, a);
+  if (root?.kind === 'aws/iam-identity-center') {
+    await share(root);
+    await provisionIfAsked(root, a);
+  }
   return 0;
+}
+
+/**
+ * A session reused from one cache (`aws sso login`, a botocore refresh, Atmos's own sign-in) is
+ * copied into the others, so `atmos-auth login` leaves every tool signed in. Best effort.
+ */
+async function share(h: SsoHop): Promise<void> {
+  try {
+    const { shareSsoToken } = await import('../aws/sso-session.ts');
+    await shareSsoToken(ssoProviderOf(h));
+  } catch (err) {
+    debug(`login: could not share the session of ${h.name}: ${(err as Error).message}`);
+  }
 }
 
 /** True when the active configuration sets `auto_provision_identities: true` on this provider. */

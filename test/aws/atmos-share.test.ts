@@ -10,8 +10,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { startFakeAws, type FakeAws } from '../fake-aws/server.ts';
-import { getSsoToken, peekSsoToken, ssoLogout } from '../../src/aws/sso-session.ts';
-import { LoginRequiredError } from '../../src/aws/errors.ts';
+import { getSsoToken, peekSsoToken, shareSsoToken, ssoLogout } from '../../src/aws/sso-session.ts';
+import { getRoleCredentials } from '../../src/aws/portal.ts';
+import { LoginRequiredError, TokenRevokedError } from '../../src/aws/errors.ts';
 import { readCandidates, locateToken } from '../../src/aws/token-cache.ts';
 import { goLoadForRefresh, goLoadFullCachedToken, goMarshalIndent, goTokenCachePath, goUnmarshal, goWriteFile } from './atmos-go.ts';
 
@@ -220,6 +221,40 @@ test("status sees Atmos's file; logout signs out once and removes the token from
   assert.not.ok(existsSync(cliFile));
   assert.not.ok(existsSync(atmosSessionFile));
   assert.is(peekSsoToken(provider), null);
+});
+
+test("shareSsoToken: a session only the AWS CLI holds (aws sso login) reaches Atmos's file, and one only Atmos holds reaches the AWS CLI's", async () => {
+  mkdirSync(dirname(cliFile), { recursive: true });
+  const reg = { clientId: 'cid', clientSecret: 'csecret', registrationExpiresAt: iso(86400_000), refreshToken: 'rt' };
+  writeFileSync(cliFile, JSON.stringify({ startUrl: provider.startUrl, region: provider.region, accessToken: 'from-aws-sso-login', expiresAt: iso(2 * 3600_000), ...reg }), { mode: 0o600 });
+  assert.equal(await shareSsoToken(provider, quiet()), [atmosSessionFile]);
+  const got = goLoadFullCachedToken(readFileSync(atmosSessionFile, 'utf8'), provider);
+  assert.is(got?.accessToken, 'from-aws-sso-login');
+  assert.is(got?.refreshToken, 'rt');
+  assert.is(statSync(atmosSessionFile).mode & 0o777, 0o600);
+  assert.equal(await shareSsoToken(provider, quiet()), [], 'nothing left to share');
+
+  rmSync(cliFile);
+  goWriteFile(atmosSessionFile, goMarshalIndent({ accessToken: 'from-atmos-login', expiresAt: new Date(Date.now() + 3 * 3600_000), region: provider.region, startUrl: provider.startUrl, refreshToken: 'rt2', clientId: 'cid2', clientSecret: 'cs2', registrationExpiresAt: new Date(Date.now() + 86400_000) }));
+  assert.equal(await shareSsoToken(provider, quiet()), [cliFile]);
+  const cli = readJson(cliFile);
+  assert.equal(Object.keys(cli), ['startUrl', 'region', 'accessToken', 'expiresAt', 'clientId', 'clientSecret', 'registrationExpiresAt', 'refreshToken']);
+  assert.is(cli.accessToken, 'from-atmos-login');
+  assert.match(cli.expiresAt!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.is(fake.requests().length, 0, 'offline');
+});
+
+test('a token the portal refuses is removed from both caches (and not used again)', async () => {
+  const t = await getSsoToken(provider, { login: 'if-needed', stderr: quiet() });
+  fake.revokeTokens({ user: 'alice' });
+  try {
+    await getRoleCredentials(provider, t, '100000000002', 'TerraformApplyAccess');
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, TokenRevokedError);
+  }
+  assert.not.ok(existsSync(cliFile));
+  assert.not.ok(existsSync(atmosSessionFile));
 });
 
 test.run();

@@ -58,6 +58,13 @@ test('one atmos-auth login serves Atmos, botocore and atmos-auth', async () => {
   assert.ok(atmos, `Atmos accepts ${atmosFile}`);
   assert.ok(atmos!.refreshToken && atmos!.clientId, 'and could refresh it');
 
+  // status names both caches of the session.
+  const st = await cli(sb, ['status', '--json']);
+  assert.is(st.code, 0, st.stderr);
+  const sess = (JSON.parse(st.stdout) as { sessions: Array<{ provider: string; caches: Array<{ tool: string; file: string }> }> }).sessions.find((x) => x.provider === 'acme-sso');
+  assert.equal(sess?.caches.map((c) => c.tool).sort(), ['atmos', 'aws-cli']);
+  assert.ok(sess?.caches.some((c) => c.file === atmosFile));
+
   // (b) botocore: a legacy SSO profile of the same start URL reads ~/.aws/sso/cache/<sha1(url)>.json.
   mkdirSync(dirname(sb.env.AWS_CONFIG_FILE!), { recursive: true });
   writeFileSync(sb.env.AWS_CONFIG_FILE!, [
