@@ -241,8 +241,12 @@ export function unusableTokenNotes(loc: TokenLocation, now = Date.now()): string
 }
 
 /** True when CreateToken(refresh_token) can be tried with this token's refresh token and registration. */
-export function isRefreshable(t: CachedToken, now = Date.now()): boolean {
-  return !!(t.refreshToken && t.clientId && t.clientSecret && t.registrationExpiresAt && t.registrationExpiresAt.getTime() > now);
+export function isRefreshable(t: Pick<CachedToken, 'refreshToken' | 'clientId' | 'clientSecret' | 'registrationExpiresAt' | 'source'>, now = Date.now()): boolean {
+  if (!(t.refreshToken && t.clientId && t.clientSecret)) return false;
+  if (t.registrationExpiresAt) return t.registrationExpiresAt.getTime() > now;
+  // Atmos refreshes a token whose file records no registration expiry (Go's zero time), as the
+  // server is then the judge (sso_refresh.go:52); botocore insists on one, so an AWS CLI file must.
+  return t.source === 'atmos-cache';
 }
 
 /** What we write: botocore's field order and formats. */

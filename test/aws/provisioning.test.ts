@@ -114,6 +114,12 @@ test('export with a provisioned identity: role credentials from the account id i
   assert.is(fake.count('Authorize'), 0);
 });
 
+test('the repository stays allowed: provisioned identities sign in through the pinned provider (no new pin)', async () => {
+  const r = await cli(sb, ['export', '--format', 'bash', '--no-login'], { env: { BROWSER: '' } });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(parseExports(r.stdout).ATMOS_AUTH_IDENTITY, 'plat-dev/terraform');
+});
+
 test("precedence: the user's config wins over a provisioned identity of the same name", async () => {
   setConfig({
     autoProvision: true,
