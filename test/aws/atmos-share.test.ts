@@ -126,12 +126,12 @@ test("the token that stays valid longest wins, whichever tool's cache holds it (
   assert.is(fake.requests().length, 0);
 });
 
-test("a session Atmos signed in (its own file alone, nanosecond times) is used, refreshed from Atmos's refresh token, then shared", async () => {
+for (const zeroRegistration of [false, true]) test(`a session Atmos signed in (its own file alone, nanosecond times${zeroRegistration ? ', registration expiry Go\'s zero time' : ''}) is used, refreshed from Atmos's refresh token, then shared`, async () => {
   await getSsoToken(provider, { login: 'if-needed', stderr: quiet() });
   const mine = goUnmarshal(readFileSync(atmosSessionFile, 'utf8'));
   rmSync(join(home, '.aws', 'sso'), { recursive: true, force: true });
   // As Atmos saves it: json.MarshalIndent + os.WriteFile, expiring in 4 minutes.
-  goWriteFile(atmosSessionFile, goMarshalIndent({ ...mine, expiresAt: new Date(Date.now() + 4 * 60_000) }));
+  goWriteFile(atmosSessionFile, goMarshalIndent({ ...mine, expiresAt: new Date(Date.now() + 4 * 60_000), ...(zeroRegistration ? { registrationExpiresAt: null } : {}) }));
   fake.clearLog();
   const t = await getSsoToken(provider, { login: 'never' });
   assert.is(t.source, 'refresh');

@@ -12,6 +12,7 @@ import { startFakeAws } from '../fake-aws/server.ts';
 import { ACME_ACCOUNTS } from '../fake-aws/scenario.ts';
 import { cli, parseExports, sandbox } from '../e2e/helpers.ts';
 import { yamlV3KeyLess, marshalYaml } from '../../src/aws/provisioning.ts';
+import { parseYaml } from '../../src/atmos/yaml.ts';
 
 // Pages of 4: ListAccounts needs 3 calls, ListAccountRoles 1 per account (3 roles each).
 const fake = await startFakeAws({ scenario: { pageSize: 4 } });
@@ -183,6 +184,14 @@ test("yaml.v3's map key order and quoting", () => {
   const text = marshalYaml({ a: { id: '012345678901', yes: 'yes', t: '2026-01-01T00:00:00Z', odd: 'x: y #z', n: 3, line: 'a\nb\u2028' } });
   assert.is(text, 'a:\n    id: "012345678901"\n    line: "a\\nb\\u2028"\n    "n": 3\n    odd: "x: y #z"\n    t: "2026-01-01T00:00:00Z"\n    "yes": "yes"\n');
   assert.equal(parse(text), { a: { id: '012345678901', yes: 'yes', t: '2026-01-01T00:00:00Z', odd: 'x: y #z', n: 3, line: 'a\nb\u2028' } });
+});
+
+test('names from AWS stay data in the file: hostile account and role names round-trip through both YAML readers', () => {
+  const hostile = ['a: b', '- x', '#c', '!exec rm -rf ~', '*alias', '&anchor', '"q"', "'s'", 'multi\nline', '[x]', '{y}', '%z', '@w', '`t', '? k', ' lead', 'trail ', '|', '>', 'null', '0x1F', '1e3', '2026-01-01', 'x #y', 'tab\there', '\u2028', 'ok name/Role'];
+  const ids = Object.fromEntries(hostile.map((n, i) => [`${n}/${n}`, { kind: 'aws/permission-set', provider: 'p', via: { provider: 'p' }, principal: { account: { id: String(100000000000 + i), name: n }, name: n } }]));
+  const text = marshalYaml({ auth: { identities: ids } });
+  assert.equal(parse(text), { auth: { identities: ids } });
+  assert.equal(parseYaml(text, 'provisioned-identities.yaml', { env: {}, repoRoot: () => undefined }), { auth: { identities: ids } }, "the engine's reader (Atmos tags) sees strings, runs nothing");
 });
 
 test.run();
