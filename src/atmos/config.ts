@@ -10,6 +10,7 @@ import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { debug } from '../log.ts';
 import { gitRootOf, isDir, isFile, yamlFilesUnder, type Trace } from './fsutil.ts';
 import { deepMerge } from './merge.ts';
+import { mergeProvisioned } from './provisioned.ts';
 import type { Reader } from './reader.ts';
 import { isPlainMap, type YamlMap } from './yaml.ts';
 
@@ -67,6 +68,8 @@ export function discoverConfig(reader: Reader): BaseConfig {
       config = mergeFragments(reader, dir, config);
     }
     const content = reader.yaml(file);
+    // Beneath the file itself: the identities Atmos provisioned for the providers it defines (provisioned.ts).
+    if (fragments) config = mergeProvisioned(reader, config, [mergeFragments(reader, dir, {}), content]);
     if (isPlainMap(content)) config = deepMerge(config, content) as YamlMap;
     sources.push(file);
     debug(`config: merged ${file}`);

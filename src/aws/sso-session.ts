@@ -1,9 +1,11 @@
 /**
  * SSO sessions: a valid IAM Identity Center access token for a provider, the way a careful user
- * would get one. Cached token first (the AWS CLI's cache, shared both ways, then Atmos's), then a
- * silent refresh with the refresh token when under 15 minutes remain, and a browser login only
- * when the session is really gone and the caller allows it. One process at a time per session,
- * across processes, so eight shells doing `cd` at once cause one login.
+ * would get one. Cached token first (of the AWS CLI's and Atmos's caches, the one that stays valid
+ * longest), then a silent refresh with the refresh token when under 15 minutes remain, and a
+ * browser login only when the session is really gone and the caller allows it. Every login and
+ * refresh is written to both caches, so one sign-in serves atmos-auth, Atmos and the AWS CLI.
+ * One process at a time per session, across processes, so eight shells doing `cd` at once cause
+ * one login.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -16,7 +18,7 @@ import { baseClientConfig, errName, isNetworkError, loadPortal, mapCommonError }
 import { LoginInProgressError, LoginRequiredError } from './errors.ts';
 import { loginWithDeviceCode, loginWithPkce, oidcClient, type LoginContext } from './login.ts';
 import {
-  formatTimestamp, isRefreshable, locateToken, plausibleExpiry, readCandidates, removeRegistrations, removeToken, unusableTokenNotes, writeToken,
+  formatTimestamp, isRefreshable, locateToken, plausibleExpiry, readCandidates, removeRegistrations, removeToken, unusableTokenNotes, writeAtmosToken, writeToken,
   type CachedToken, type TokenLocation, type TokenRecord,
 } from './token-cache.ts';
 
@@ -107,7 +109,7 @@ function toSsoToken(t: CachedToken, loc: TokenLocation): SsoToken {
     expiresAt: t.expiresAt,
     region: t.region ?? loc.region,
     startUrl: t.startUrl ?? loc.startUrl,
-    refreshable: t.source === 'aws-cli-cache' && isRefreshable(t),
+    refreshable: isRefreshable(t),
     source: t.source,
     cacheFile: t.file,
   };
@@ -213,16 +215,32 @@ async function underLock(p: SsoProvider, loc: TokenLocation, o: SsoOptions, minM
       debug(`sso token for ${p.name} obtained by another process: ${hit.file}`);
       return toSsoToken(hit, loc);
     }
-    const refreshable = all.filter((t) => t.source === 'aws-cli-cache' && isRefreshable(t)).sort((a, b) => b.expiresAt.getTime() - a.expiresAt.getTime())[0];
-    const usable = freshest(all, USABLE_MARGIN_MS);
+    const tried = new Set<string>();
+    let refreshable = nextRefreshable(all, tried);
+    let usable = freshest(all, USABLE_MARGIN_MS);
     let refused = false;
-    if (refreshable) {
+    if (!refreshable) debug(`sso token for ${p.name}: nothing refreshable in the caches`);
+    while (refreshable) {
+      tried.add(refreshable.refreshToken!);
       const r = await refresh(p, loc, refreshable, stderr, o.signal);
       if (r.token) return r.token;
       refused = r.refused;
-      if (r.error && !usable) throw r.error;
-    } else {
-      debug(`sso token for ${p.name}: nothing refreshable in the caches`);
+      if (!r.refused) {
+        if (r.error && !usable) throw r.error;
+        break;
+      }
+      // Refused (typically InvalidGrantException): another tool may have rotated this refresh
+      // token and saved a newer one in its own cache since we read them. Read them all again
+      // before a browser sign-in; a newer refresh token gets its own try.
+      const again = candidates(p, loc);
+      const newer = freshest(again, minMs);
+      if (newer) {
+        debug(`sso token for ${p.name}: a newer token appeared in ${newer.file} after the refresh was refused`);
+        return toSsoToken(newer, loc);
+      }
+      usable = freshest(again, USABLE_MARGIN_MS);
+      refreshable = nextRefreshable(again, tried);
+      if (refreshable) debug(`sso token for ${p.name}: trying the newer refresh token in ${refreshable.file}`);
     }
     // Use what is left rather than prompt, unless the server just refused our refresh and a login is possible.
     if (usable && (!refused || o.login === 'never' || !canPromptUser(stderr))) {
@@ -254,29 +272,54 @@ async function underLock(p: SsoProvider, loc: TokenLocation, o: SsoOptions, minM
     registrationExpiresAt: res.registration.expiresAt,
   };
   if (res.refreshToken) rec.refreshToken = res.refreshToken;
-  const saved = await save(loc.primaryFile, rec, stderr);
+  const saved = await saveShared(p, loc, rec, [loc.primaryFile], stderr);
   const tok: SsoToken = {
     accessToken: rec.accessToken, expiresAt: rec.expiresAt, region: loc.region, startUrl: loc.startUrl,
     refreshable: !!rec.refreshToken, source: 'login',
   };
-  if (saved) tok.cacheFile = loc.primaryFile;
+  if (saved) tok.cacheFile = saved;
   return tok;
 }
 
-async function save(file: string, rec: TokenRecord, stderr: NodeJS.WritableStream): Promise<boolean> {
-  try {
-    await writeToken(file, rec);
-    return true;
-  } catch (err) {
-    stderr.write(`atmos-auth: warning: could not save the SSO token to ${file}: ${(err as Error).message}\n`);
-    return false;
+/** The refreshable token with the latest expiry whose refresh token has not been tried yet. */
+function nextRefreshable(list: CachedToken[], tried: Set<string>): CachedToken | undefined {
+  return list.filter((t) => isRefreshable(t) && !tried.has(t.refreshToken!)).sort((a, b) => b.expiresAt.getTime() - a.expiresAt.getTime())[0];
+}
+
+/**
+ * Writes a token to the AWS CLI cache files given (botocore format) and to Atmos's session file
+ * (Atmos's format, with the provider's start_url and region verbatim: Atmos compares them exactly,
+ * sso_cache.go:129). Called under the session lock. Returns the first AWS CLI file saved, or the
+ * Atmos file when only that one could be written.
+ */
+async function saveShared(p: SsoProvider, loc: TokenLocation, rec: TokenRecord, cliFiles: string[], stderr: NodeJS.WritableStream, toAtmos = true): Promise<string | undefined> {
+  let first: string | undefined;
+  for (const file of new Set(cliFiles)) {
+    try {
+      await writeToken(file, rec);
+      first ??= file;
+    } catch (err) {
+      stderr.write(`atmos-auth: warning: could not save the SSO token to ${file}: ${(err as Error).message}\n`);
+    }
   }
+  if (toAtmos && loc.atmosFile) {
+    try {
+      await writeAtmosToken(loc.atmosFile, { ...rec, startUrl: p.startUrl, region: p.region });
+      first ??= loc.atmosFile;
+    } catch (err) {
+      stderr.write(`atmos-auth: warning: could not share the SSO token with Atmos (${loc.atmosFile}): ${(err as Error).message}\n`);
+    }
+  }
+  return first;
 }
 
 /** OIDC error names that mean "this refresh token / registration will never work again". */
 const REFRESH_REFUSED = new Set(['InvalidGrantException', 'ExpiredTokenException', 'InvalidClientException', 'UnauthorizedClientException', 'AccessDeniedException', 'InvalidRequestException', 'UnsupportedGrantTypeException', 'InvalidScopeException']);
 
-/** CreateToken(refresh_token); writes the rotated token back where it was read. */
+/**
+ * CreateToken(refresh_token); writes the rotated token back where it was read (an AWS CLI file),
+ * to our primary file, and to Atmos's session file.
+ */
 async function refresh(p: SsoProvider, loc: TokenLocation, t: CachedToken, stderr: NodeJS.WritableStream, signal?: AbortSignal): Promise<{ token?: SsoToken; refused: boolean; error?: Error }> {
   debug(`sso token for ${p.name}: refreshing (${secondsLeft(t.expiresAt)} s left) from ${t.file}`);
   const { mod, client } = await oidcClient(loc.region);
@@ -289,7 +332,8 @@ async function refresh(p: SsoProvider, loc: TokenLocation, t: CachedToken, stder
     }), signal ? { abortSignal: signal } : {});
     if (!out.accessToken) return { refused: true };
     const rec: TokenRecord = {
-      startUrl: t.startUrl ?? loc.startUrl,
+      // An AWS CLI file keeps its own spelling of the start URL; one read from Atmos's takes ours.
+      startUrl: (t.source === 'aws-cli-cache' ? t.startUrl : undefined) ?? loc.startUrl,
       region: t.region ?? loc.region,
       accessToken: out.accessToken,
       expiresAt: new Date(Math.floor(Date.now() / 1000 + (out.expiresIn ?? 3600)) * 1000),
@@ -299,10 +343,11 @@ async function refresh(p: SsoProvider, loc: TokenLocation, t: CachedToken, stder
     };
     const rt = out.refreshToken ?? t.refreshToken;
     if (rt) rec.refreshToken = rt;
-    const saved = await save(t.file, rec, stderr);
+    const cliFiles = t.source === 'aws-cli-cache' ? [t.file, loc.primaryFile] : [loc.primaryFile];
+    const saved = await saveShared(p, loc, rec, cliFiles, stderr);
     debug(`sso token for ${p.name} refreshed, valid until ${formatTimestamp(rec.expiresAt)}${out.refreshToken ? ' (refresh token rotated)' : ''}`);
     const tok: SsoToken = { accessToken: rec.accessToken, expiresAt: rec.expiresAt, region: rec.region, startUrl: rec.startUrl, refreshable: !!rec.refreshToken, source: 'refresh' };
-    if (saved) tok.cacheFile = t.file;
+    if (saved) tok.cacheFile = saved;
     return { token: tok, refused: false };
   } catch (err) {
     const name = errName(err);
@@ -317,14 +362,14 @@ async function refresh(p: SsoProvider, loc: TokenLocation, t: CachedToken, stder
 }
 
 /**
- * Forgets a token the portal refused (UnauthorizedException): removed from the AWS CLI cache when
- * that file still holds it, and never used again by atmos-auth (Atmos's own files are left alone).
+ * Forgets a token the portal refused (UnauthorizedException): removed from every cache file (the
+ * AWS CLI's and Atmos's) that still holds it, and never used again by atmos-auth.
  */
 export function dropSsoToken(p: SsoProvider, token: Pick<SsoToken, 'accessToken' | 'expiresAt' | 'cacheFile'>): void {
   markRevoked([token]);
   const loc = locateToken(p);
-  for (const f of new Set([token.cacheFile, loc.primaryFile, loc.legacyFile])) {
-    if (!f || loc.atmosFiles.includes(f)) continue;
+  for (const f of new Set([token.cacheFile, loc.primaryFile, loc.legacyFile, ...loc.atmosFiles])) {
+    if (!f) continue;
     try {
       removeToken(f, token.accessToken);
     } catch (err) {
@@ -339,26 +384,69 @@ export function peekSsoToken(p: SsoProvider): { expiresAt: Date; refreshable: bo
   const list = candidates(p, loc);
   const now = Date.now();
   const best = list.sort((a, b) => {
-    const rank = (t: CachedToken) => (t.expiresAt.getTime() > now ? 2 : 0) + (t.source === 'aws-cli-cache' && isRefreshable(t, now) ? 1 : 0);
+    const rank = (t: CachedToken) => (t.expiresAt.getTime() > now ? 2 : 0) + (isRefreshable(t, now) ? 1 : 0);
     return rank(b) - rank(a) || b.expiresAt.getTime() - a.expiresAt.getTime();
   })[0];
   if (!best) return null;
-  return { expiresAt: best.expiresAt, refreshable: best.source === 'aws-cli-cache' && isRefreshable(best, now), cacheFile: best.file, source: best.source };
+  return { expiresAt: best.expiresAt, refreshable: isRefreshable(best, now), cacheFile: best.file, source: best.source };
 }
 
 /**
- * Signs out: portal Logout for each unexpired token atmos-auth could use, removes the AWS CLI cache
- * files holding them (and, when asked, the client registrations). Tokens in Atmos's cache are only
- * forgotten locally: that file belongs to Atmos.
+ * Copies the session's longest-valid token into the caches that lack it (e.g. after `aws sso login`
+ * or a refresh done by botocore, which write only the AWS CLI file, or a sign-in by Atmos, which
+ * writes only its own), so the next tool to look needs no sign-in of its own. A cache keeps its
+ * token when that one lasts as long, or when it is refreshable and the newer one is not. Under the
+ * session lock; no network. Returns the files written.
+ */
+export async function shareSsoToken(p: SsoProvider, stderr: NodeJS.WritableStream = process.stderr): Promise<string[]> {
+  const loc = locateToken(p);
+  return withLock(`sso-session ${loc.primaryFile}`, async () => {
+    const all = candidates(p, loc);
+    const best = freshest(all, USABLE_MARGIN_MS);
+    if (!best) return [];
+    const rec: TokenRecord = { startUrl: loc.startUrl, region: loc.region, accessToken: best.accessToken, expiresAt: best.expiresAt };
+    if (best.refreshToken) rec.refreshToken = best.refreshToken;
+    if (best.clientId) rec.clientId = best.clientId;
+    if (best.clientSecret) rec.clientSecret = best.clientSecret;
+    if (best.registrationExpiresAt) rec.registrationExpiresAt = best.registrationExpiresAt;
+    const lacks = (file: string | undefined) => {
+      if (!file) return false;
+      const held = all.find((t) => t.file === file);
+      if (!held) return true;
+      if (held.expiresAt.getTime() >= best.expiresAt.getTime()) return false;
+      return isRefreshable(best) || !isRefreshable(held);
+    };
+    const written: string[] = [];
+    if (lacks(loc.primaryFile) && (await saveShared(p, loc, rec, [loc.primaryFile], stderr, false))) written.push(loc.primaryFile);
+    if (lacks(loc.atmosFile) && (await saveShared(p, loc, rec, [], stderr))) written.push(loc.atmosFile!);
+    if (written.length) debug(`sso token for ${p.name} from ${best.file} shared with ${written.join(', ')}`);
+    return written;
+  }, { waitMs: 60_000 });
+}
+
+/** Offline: every cache file holding a token of this provider's session (for `status`), freshest first. */
+export function peekSsoCaches(p: SsoProvider): { file: string; source: 'aws-cli-cache' | 'atmos-cache'; expiresAt: Date; refreshable: boolean }[] {
+  const now = Date.now();
+  return candidates(p, locateToken(p))
+    .sort((a, b) => b.expiresAt.getTime() - a.expiresAt.getTime())
+    .map((t) => ({ file: t.file, source: t.source, expiresAt: t.expiresAt, refreshable: isRefreshable(t, now) }));
+}
+
+/**
+ * Signs out: portal Logout for each unexpired token of the session, and removes the cache files
+ * holding them, the AWS CLI's and Atmos's alike (Atmos's own logout deletes its session file too:
+ * sso.go:757-770 Logout -> sso_cache.go:287 deleteCachedToken); when asked, the client
+ * registrations as well.
  */
 export async function ssoLogout(p: SsoProvider, o: { forgetRegistration?: boolean } = {}): Promise<void> {
   const loc = locateToken(p);
   await withLock(`sso-session ${loc.primaryFile}`, async () => {
     const list = candidates(p, loc);
     const now = Date.now();
+    const loggedOut = new Set<string>();
     for (const t of list) {
-      if (t.source === 'atmos-cache') continue;
-      if (t.expiresAt.getTime() > now) {
+      if (t.expiresAt.getTime() > now && !loggedOut.has(t.accessToken)) {
+        loggedOut.add(t.accessToken);
         try {
           const mod = await loadPortal();
           const client = new mod.SSOClient(baseClientConfig(t.region ?? loc.region));

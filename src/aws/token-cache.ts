@@ -7,9 +7,12 @@
  * - the client registration the AWS CLI v2 keeps beside it, keyed by sha1 of a Python
  *   `json.dumps(..., sort_keys=True)` of tool/startUrl/region/scopes/session_name
  *   (awscli/botocore/utils.py BaseSSOTokenFetcher._registration_cache_key);
- * - Atmos's own cache `<XDG cache>/atmos/aws-sso/sessions/<sha1(startUrl|region)>.json` (read only;
- *   Atmos pkg/auth/providers/aws/sso_cache.go) and its older `aws-sso/<provider>/token.json`.
- * Files we create are 0600 in 0700 directories, written atomically.
+ * - Atmos's own cache `<XDG cache>/atmos/aws-sso/sessions/<sha1(start_url + "|" + region)>.json`
+ *   (read and write; Atmos pkg/auth/providers/aws/sso_cache.go:33-37 sessionKey, :43-52 the
+ *   struct, :100-113 the path) and its older `aws-sso/<provider>/token.json` (read only).
+ * Files we create are 0600 in 0700 directories, written atomically. Other tools do not all write
+ * atomically (Atmos: os.WriteFile, sso_cache.go:76-78; the JS SDK: writeFile), so a file that does
+ * not parse is read once more before it counts as absent.
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync } from 'node:fs';
@@ -54,8 +57,13 @@ export interface TokenLocation {
   primaryFile: string;
   /** The legacy start-URL-keyed file when the primary is session-keyed (read only). */
   legacyFile?: string;
-  /** Atmos cache files that could hold this session (read only). */
+  /** Atmos cache files that could hold this session (read). */
   atmosFiles: string[];
+  /**
+   * The Atmos session file we write: keyed by the provider's start_url and region exactly as
+   * atmos.yaml spells them, which is what Atmos hashes and then compares (sso_cache.go:112, :129).
+   */
+  atmosFile?: string;
 }
 
 export function sha1(s: string): string {
@@ -67,7 +75,11 @@ export function awsSsoCacheDir(): string {
   return join(homedir(), '.aws', 'sso', 'cache');
 }
 
-/** Atmos's XDG cache root: ATMOS_XDG_CACHE_HOME, XDG_CACHE_HOME, else ~/.cache (also on macOS). */
+/**
+ * Atmos's XDG cache root, as pkg/xdg/xdg.go:124-147 getXDGDir computes it: ATMOS_XDG_CACHE_HOME,
+ * else XDG_CACHE_HOME, else adrg/xdg's default (~/.cache, also on macOS: xdg.go:38-47;
+ * %LOCALAPPDATA% on Windows), then `atmos`.
+ */
 export function atmosCacheRoot(): string {
   const base = process.env.ATMOS_XDG_CACHE_HOME || process.env.XDG_CACHE_HOME ||
     (process.platform === 'win32' && process.env.LOCALAPPDATA ? process.env.LOCALAPPDATA : join(homedir(), '.cache'));
@@ -88,6 +100,7 @@ export function locateToken(p: ProviderRef): TokenLocation {
     region: p.region,
     primaryFile: session ? join(dir, `${sha1(session.name)}.json`) : legacy,
     atmosFiles,
+    atmosFile: atmosFiles[0]!,
   };
   if (session) {
     loc.sessionName = session.name;
@@ -121,19 +134,24 @@ export function formatTimestamp(d: Date): string {
  * with the umask), so mode is only reported; a symlink or a file of another user is ignored.
  */
 function readForeignJson(file: string): Record<string, unknown> | null {
-  try {
-    const st = lstatSync(file);
-    if (!st.isFile()) return null;
-    const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
-    if (uid >= 0 && st.uid !== uid) {
-      debug(`ignoring ${file}: owned by uid ${st.uid}`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const st = lstatSync(file);
+      if (!st.isFile()) return null;
+      const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+      if (uid >= 0 && st.uid !== uid) {
+        debug(`ignoring ${file}: owned by uid ${st.uid}`);
+        return null;
+      }
+      const data = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+      return data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : null;
+    } catch (err) {
+      // A writer that truncates then writes (Atmos, the JS SDK) leaves an empty or cut file for an
+      // instant: read it once more; still broken, it counts as absent.
+      if (err instanceof SyntaxError && attempt === 0) continue;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') debug(`ignoring ${file}: ${(err as Error).message}`);
       return null;
     }
-    const data = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    return data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : null;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') debug(`ignoring ${file}: ${(err as Error).message}`);
-    return null;
   }
 }
 
@@ -223,8 +241,12 @@ export function unusableTokenNotes(loc: TokenLocation, now = Date.now()): string
 }
 
 /** True when CreateToken(refresh_token) can be tried with this token's refresh token and registration. */
-export function isRefreshable(t: CachedToken, now = Date.now()): boolean {
-  return !!(t.refreshToken && t.clientId && t.clientSecret && t.registrationExpiresAt && t.registrationExpiresAt.getTime() > now);
+export function isRefreshable(t: Pick<CachedToken, 'refreshToken' | 'clientId' | 'clientSecret' | 'registrationExpiresAt' | 'source'>, now = Date.now()): boolean {
+  if (!(t.refreshToken && t.clientId && t.clientSecret)) return false;
+  if (t.registrationExpiresAt) return t.registrationExpiresAt.getTime() > now;
+  // Atmos refreshes a token whose file records no registration expiry (Go's zero time), as the
+  // server is then the judge (sso_refresh.go:52); botocore insists on one, so an AWS CLI file must.
+  return t.source === 'atmos-cache';
 }
 
 /** What we write: botocore's field order and formats. */
@@ -260,7 +282,44 @@ export async function writeToken(file: string, t: TokenRecord): Promise<void> {
   debug(`sso token saved to ${file} (expires ${formatTimestamp(t.expiresAt)})`);
 }
 
-/** Removes a token file of the AWS CLI cache, but only if it still holds `accessToken` (when given). */
+/**
+ * Go's encoding/json string: JSON with `<`, `>`, `&`, U+2028 and U+2029 escaped (Go's default
+ * HTML-safe escaping), so a file we write is byte-for-byte what Atmos would write.
+ */
+function goJsonString(s: string): string {
+  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Go's zero time.Time as encoding/json writes it: what Atmos stores for "no registration". */
+const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/**
+ * Serialises a token as Atmos's ssoTokenCache through json.MarshalIndent(token, "", "  ")
+ * (sso_cache.go:43-52, :165): struct field order, `omitempty` on the refresh token and client
+ * fields, `registrationExpiresAt` always present (omitempty does not omit a struct such as
+ * time.Time), times in RFC 3339 (time.Time.MarshalJSON), here UTC without fraction.
+ */
+export function serializeAtmosToken(t: TokenRecord): string {
+  const fields: [string, string][] = [
+    ['accessToken', t.accessToken],
+    ['expiresAt', formatTimestamp(t.expiresAt)],
+    ['region', t.region],
+    ['startUrl', t.startUrl],
+  ];
+  if (t.refreshToken) fields.push(['refreshToken', t.refreshToken]);
+  if (t.clientId) fields.push(['clientId', t.clientId]);
+  if (t.clientSecret) fields.push(['clientSecret', t.clientSecret]);
+  fields.push(['registrationExpiresAt', t.registrationExpiresAt ? formatTimestamp(t.registrationExpiresAt) : GO_ZERO_TIME]);
+  return `{\n${fields.map(([k, v]) => `  ${goJsonString(k)}: ${goJsonString(v)}`).join(',\n')}\n}`;
+}
+
+/** Writes a token into Atmos's session cache (0600 in 0700 directories, atomic). */
+export async function writeAtmosToken(file: string, t: TokenRecord): Promise<void> {
+  await writePrivateFile(file, serializeAtmosToken(t));
+  debug(`sso token shared with Atmos: ${file}`);
+}
+
+/** Removes a token file (either cache), but only if it still holds `accessToken` (when given). */
 export function removeToken(file: string, accessToken?: string): boolean {
   if (accessToken) {
     const t = readTokenFile(file, 'aws-cli-cache');

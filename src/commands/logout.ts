@@ -1,6 +1,8 @@
 /**
- * `atmos-auth logout`: signs out of SSO (portal Logout, token removed) and deletes the credentials
- * atmos-auth cached. `--identity` only drops that identity's cached credentials.
+ * `atmos-auth logout`: signs out of SSO (portal Logout, the token removed from the AWS CLI's and
+ * Atmos's caches), removes the provider's provisioned identities as Atmos's logout does, and
+ * deletes the credentials atmos-auth cached. `--identity` only drops that identity's cached
+ * credentials.
  */
 import { AtmosAuthError } from '../errors.ts';
 import { listCached, removeCached, type CacheEntry } from '../credentials/cache.ts';
@@ -61,10 +63,13 @@ export async function run(a: LogoutArgs): Promise<number> {
   let failed = 0;
   if (providers.size) {
     const { ssoLogout } = await import('../aws/sso-session.ts');
+    const { removeProvisioned } = await import('../aws/provisioning.ts');
     for (const p of providers.values()) {
       try {
         await ssoLogout(ssoProviderOf(p));
         out.push(`signed out of ${p.name} (${p.startUrl})`);
+        // Atmos removes the provider's provisioned identities on logout (pkg/auth/manager_logout.go:331-335 provider logout, :385-389 logout --all).
+        if (removeProvisioned(p.name)) out.push(`removed the identities provisioned for ${p.name}`);
       } catch (err) {
         failed++;
         process.stderr.write(`atmos-auth: ${p.name}: ${err instanceof AtmosAuthError ? err.render() : (err as Error).message}\n`);

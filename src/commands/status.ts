@@ -1,8 +1,12 @@
 /**
  * `atmos-auth status`: offline; the SSO sessions and cached role credentials on this machine, with
- * the time they have left, and where IAM user keys are kept (keychain or file store). Never a
- * secret, never a network call (the keychain is asked over the local session bus only).
+ * the time they have left and where each session is kept (the AWS CLI's and Atmos's caches, and
+ * the identities provisioned for the provider), where IAM user keys are kept (keychain or file
+ * store), and the integrations of the directory's identity. Never a secret, never a network call
+ * (the keychain is asked over the local session bus only).
  */
+import { existsSync } from 'node:fs';
+import { provisionedFile } from '../atmos/provisioned.ts';
 import type { ChainHop } from '../atmos/types.ts';
 import type { SsoProvider } from '../aws/sso-session.ts';
 import { listCached, secondsLeft } from '../credentials/cache.ts';
@@ -39,13 +43,18 @@ export async function run(a: StatusArgs): Promise<number> {
     const root = e.chain[0];
     if (root?.kind === 'aws/iam-identity-center') providers.set(`${root.startUrl} ${root.region}`, root);
   }
-  const { peekSsoToken } = await import('../aws/sso-session.ts');
+  const { peekSsoCaches, peekSsoToken } = await import('../aws/sso-session.ts');
   const sessions = [];
   for (const p of providers.values()) {
     const sp: SsoProvider = { name: p.name, startUrl: p.startUrl, region: p.region, ...(p.sessionDuration ? { sessionDuration: p.sessionDuration } : {}) };
     const t = await peekSsoToken(sp);
     const left = t ? Math.floor((t.expiresAt.getTime() - now) / 1000) : null;
-    sessions.push({ provider: p.name, startUrl: p.startUrl, region: p.region, expiresAt: t ? rfc3339(t.expiresAt) : null, secondsLeft: left, refreshable: t?.refreshable ?? false });
+    const caches = peekSsoCaches(sp).map((c) => ({ tool: c.source === 'atmos-cache' ? 'atmos' : 'aws-cli', file: c.file, expiresAt: rfc3339(c.expiresAt), refreshable: c.refreshable }));
+    const pf = provisionedFile(process.env, p.name);
+    sessions.push({
+      provider: p.name, startUrl: p.startUrl, region: p.region, expiresAt: t ? rfc3339(t.expiresAt) : null, secondsLeft: left, refreshable: t?.refreshable ?? false,
+      caches, provisionedIdentities: existsSync(pf) ? pf : null,
+    });
   }
   const credentials = entries.map((e) => {
     const left = secondsLeft(e.credentials, now);
@@ -78,6 +87,8 @@ export async function run(a: StatusArgs): Promise<number> {
   for (const s of sessions) {
     const state = s.secondsLeft === null ? 'not logged in' : s.secondsLeft > 0 ? `${fmtLeft(s.secondsLeft)} left` : s.refreshable ? 'expired (refreshable)' : 'expired';
     out.push(`  ${s.provider}  ${s.startUrl}  ${state}`);
+    for (const c of s.caches) out.push(`    ${c.tool === 'atmos' ? 'Atmos  ' : 'AWS CLI'}  ${c.file}`);
+    if (s.provisionedIdentities) out.push(`    provisioned identities: ${s.provisionedIdentities}`);
   }
   out.push('Cached credentials:');
   if (!credentials.length) out.push('  (none)');

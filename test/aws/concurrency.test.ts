@@ -1,5 +1,5 @@
 // Eight processes asking for the same SSO session at once, cold: one login, one CreateToken.
-import { provider, resetCaches, root } from './env.ts';
+import { atmosSessionFile, provider, resetCaches, root } from './env.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
@@ -45,9 +45,12 @@ test('8 concurrent cold getSsoToken processes -> one Authorize, one CreateToken,
 test('8 concurrent processes with a token needing refresh -> one refresh', async () => {
   const { readFileSync, writeFileSync } = await import('node:fs');
   const file = (JSON.parse((await child()).out) as { cacheFile: string }).cacheFile;
-  const j = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-  j.expiresAt = new Date(Date.now() + 120_000).toISOString().replace(/\.\d+Z$/, 'Z');
-  writeFileSync(file, JSON.stringify(j));
+  // The session near expiry in both caches (atmos-auth's login wrote Atmos's file too).
+  for (const f of [file, atmosSessionFile]) {
+    const j = JSON.parse(readFileSync(f, 'utf8')) as Record<string, string>;
+    j.expiresAt = new Date(Date.now() + 120_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    writeFileSync(f, JSON.stringify(j));
+  }
   fake.clearLog();
   const results = await Promise.all(Array.from({ length: 8 }, () => child()));
   for (const r of results) assert.is(r.code, 0, r.err);

@@ -1,5 +1,6 @@
 // Imported FIRST by every test/aws file: a private HOME, XDG dirs and AWS config for this process
 // (src/paths.ts reads them when first imported), the test browser, and no AWS_* of the developer.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,3 +32,14 @@ export function resetCaches(): void {
 
 /** The provider the tests log in to. */
 export const provider = { name: 'acme-sso', startUrl: 'https://acme.awsapps.com/start', region: 'us-east-1' };
+
+/**
+ * Atmos's session file of `provider`: sha1(start_url + "|" + region) under the XDG cache
+ * (Atmos pkg/auth/providers/aws/sso_cache.go:33-37 and :100-113).
+ */
+export const atmosSessionFile = join(home, '.cache', 'atmos', 'aws-sso', 'sessions', `${createHash('sha1').update(`${provider.startUrl}|${provider.region}`).digest('hex')}.json`);
+
+/** Removes Atmos's copy of the session, for tests about what the AWS CLI file alone does. */
+export function dropAtmosCopy(): void {
+  rmSync(atmosSessionFile, { force: true });
+}

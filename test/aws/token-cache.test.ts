@@ -1,6 +1,6 @@
 // The cache formats on their own: AWS config parsing, timestamps written by each tool, files the
 // JS SDK leaves 0644, tokens of other start URLs, the legacy key, the offline hot path, debug output.
-import { home, provider, resetCaches, root } from './env.ts';
+import { dropAtmosCopy, home, provider, resetCaches, root } from './env.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
@@ -105,6 +105,7 @@ test('a token with little time left and no refresh token is used until a minute 
 
 test('OIDC unreachable during refresh: the remaining token is used; when expired, EndpointUnreachableError (no login)', async () => {
   await getSsoToken(provider, { login: 'if-needed', stderr: new PassThrough() });
+  dropAtmosCopy(); // about the AWS CLI file alone
   const j = JSON.parse(readFileSync(legacyFile, 'utf8')) as Record<string, string>;
   process.env.ATMOS_AUTH_HTTP_TIMEOUT_MS = '200';
   fake.fault({ op: 'CreateToken', delayMs: 1000, times: 20 });

@@ -133,6 +133,7 @@ export async function startFakeAws(opts: FakeAwsOptions = {}): Promise<FakeAws> 
     try {
       const fault = state.takeFault(entry.op);
       if (fault?.delayMs) await sleep(fault.delayMs);
+      if (fault?.before) await fault.before();
       if (fault && (fault.status !== undefined || fault.errorType !== undefined)) {
         const type = fault.errorType ?? defaultType(protocol, fault.status ?? 500);
         throw new AwsError(type, fault.message ?? FAULT_MESSAGES[type] ?? `Injected ${type}`, fault.status ?? defaultStatus(type));

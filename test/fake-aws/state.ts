@@ -31,6 +31,11 @@ export interface Fault {
   errorType?: string;
   message?: string;
   delayMs?: number;
+  /**
+   * In-process only (not over the admin API): awaited when a matching request arrives, before it
+   * is handled; a test does what another tool does "meanwhile" (e.g. rotates a refresh token).
+   */
+  before?: () => void | Promise<void>;
   /** How many matching requests it applies to; default: all. */
   times?: number;
 }

@@ -43,6 +43,7 @@ function files(sb: Sandbox) {
       for (const h of hits) if (jsonField(h, 'accessToken')) return h;
       throw new Error('no SSO token file');
     },
+    atmosSso: () => d.atmosSso,
   };
 }
 
@@ -146,7 +147,8 @@ const expectations: Record<Kind, Partial<Record<Corruption, Expect>> & { default
     default: ssoLoginNeeded,
     // The JS SDK writes its token files with the umask: an 0644 token of ours is still used.
     'mode 0644': { code: 0, mayChange: (_f, fs) => [fs.credentials()] },
-    prepare: (fs) => rmSync(fs.credentials()),
+    // Atmos's copy of the session (written by the login too) would serve: this is about the AWS CLI file.
+    prepare: (fs) => { rmSync(fs.credentials()); rmSync(fs.atmosSso(), { recursive: true, force: true }); },
   },
 };
 
@@ -288,6 +290,7 @@ test('clock: a token expiring years from now is not trusted: refreshed once, sav
   try {
     const fs = files(sb);
     rmSync(fs.credentials());
+    rmSync(fs.atmosSso(), { recursive: true, force: true }); // about the AWS CLI file alone
     setTokenExpiry(fs.ssoToken(), Date.now() + 5 * YEAR_MS);
     fake.clearLog();
     const r = await cli(sb, ['export', '--no-login']);
@@ -306,6 +309,7 @@ test('clock: an unrefreshable token expiring years from now: no login from the h
   try {
     const fs = files(sb);
     rmSync(fs.credentials());
+    rmSync(fs.atmosSso(), { recursive: true, force: true }); // about the AWS CLI file alone
     setTokenExpiry(fs.ssoToken(), Date.now() + 5 * YEAR_MS, false);
     const before = snapshot(sb);
     fake.clearLog();
@@ -327,6 +331,7 @@ test('clock: a token that expired years ago is refreshed (registration still val
   try {
     const fs = files(sb);
     rmSync(fs.credentials());
+    rmSync(fs.atmosSso(), { recursive: true, force: true }); // about the AWS CLI file alone
     setTokenExpiry(fs.ssoToken(), Date.now() - 5 * YEAR_MS);
     fake.clearLog();
     const r = await cli(sb, ['export', '--no-login']);
@@ -364,6 +369,7 @@ test('SSO token file truncated, login allowed: one browser login, the file repla
   try {
     const fs = files(sb);
     rmSync(fs.credentials());
+    rmSync(fs.atmosSso(), { recursive: true, force: true }); // about the AWS CLI file alone
     const f = fs.ssoToken();
     corrupt(sb, 'ssoToken', f, 'truncated');
     fake.clearLog();

@@ -145,6 +145,7 @@ test('token revoked mid-session: one clean re-login (Authorize == 1), then crede
 
 test('expired refresh token: refresh refused once, one browser login', async () => {
   dropCredentials();
+  rmSync(cacheDirs(sb).atmosSso, { recursive: true, force: true }); // Atmos's copy of the session
   const tokenFile = join(cacheDirs(sb).awsSso, '520d081ff744622a81286dc87e136c6485c7253f.json');
   const o = JSON.parse(readFileSync(tokenFile, 'utf8')) as Record<string, string>;
   o.expiresAt = new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -223,6 +224,7 @@ function loggedOut(): void {
     const p = join(cacheDirs(sb).awsSso, f);
     if ((JSON.parse(readFileSync(p, 'utf8')) as { accessToken?: string }).accessToken) rmSync(p);
   }
+  rmSync(cacheDirs(sb).atmosSso, { recursive: true, force: true }); // Atmos's copy of the session
 }
 
 test('a lock left by a process killed during its browser login: the next process recovers (stale lock), no endless wait', async () => {

@@ -44,6 +44,8 @@ export function cacheDirs(sb: Sandbox) {
     sso: join(own, 'sso'),
     locks: join(own, 'locks'),
     awsSso: join(sb.home, '.aws', 'sso', 'cache'),
+    /** Atmos's SSO session cache, which atmos-auth's logins write too (issue 13). */
+    atmosSso: join(sb.home, '.cache', 'atmos', 'aws-sso'),
     config: join(sb.home, '.config', 'atmos-auth'),
   };
 }
@@ -61,7 +63,7 @@ export type Snapshot = Record<string, string>;
 export function snapshot(sb: Sandbox, extra: string[] = []): Snapshot {
   const d = cacheDirs(sb);
   const out: Snapshot = {};
-  const roots = [d.own, d.awsSso, d.config];
+  const roots = [d.own, d.awsSso, d.atmosSso, d.config];
   for (const root of roots) {
     for (const rel of listFiles(root)) {
       const p = join(root, rel);

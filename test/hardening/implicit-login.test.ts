@@ -27,7 +27,7 @@ test.after(async () => {
 
 /** Forgets the SSO session and the credentials: the next export needs a login. */
 function loggedOut(): void {
-  for (const d of ['.aws/sso/cache', '.cache/atmos-auth/credentials', '.cache/atmos-auth/resolve']) rmSync(join(sb.home, d), { recursive: true, force: true });
+  for (const d of ['.aws/sso/cache', '.cache/atmos/aws-sso', '.cache/atmos-auth/credentials', '.cache/atmos-auth/resolve']) rmSync(join(sb.home, d), { recursive: true, force: true });
   rmSync(canary, { force: true });
   fake.clearLog();
 }

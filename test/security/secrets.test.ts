@@ -108,7 +108,8 @@ function walkPrivate(): string[] {
       }
     }
   };
-  for (const d of ['.cache/atmos-auth', '.config/atmos-auth', '.local/share/atmos-auth', '.aws/sso/cache']) walk(join(sb.home, d));
+  // .cache/atmos: Atmos's SSO session file, which our logins write too (issue 13).
+  for (const d of ['.cache/atmos-auth', '.config/atmos-auth', '.local/share/atmos-auth', '.aws/sso/cache', '.cache/atmos']) walk(join(sb.home, d));
   assert.is(statSync(join(sb.home, '.aws/sso')).mode & 0o777, 0o700, '~/.aws/sso (created by us)');
   return seen;
 }
@@ -118,6 +119,7 @@ test('umask 000: every file we wrote is 0600, every directory 0700', () => {
   assert.ok(seen.some((p) => p.endsWith('trust.json')), 'trust record');
   assert.ok(seen.some((p) => p.includes('/credentials/')), 'role credentials cache');
   assert.ok(seen.some((p) => p.includes('.local/share/atmos-auth')), 'IAM user keys');
+  assert.ok(seen.some((p) => p.includes('/.cache/atmos/aws-sso/sessions/')), "Atmos's SSO session file");
   assert.ok(seen.length >= 8, `${seen.length} files`);
 });
 
