@@ -147,7 +147,7 @@ test('the hook: kubectl follows the stack in zsh, bash and fish; the prompt show
 });
 
 test('eks token never signs in: without credentials it names `atmos-auth login`, prints nothing on stdout', async () => {
-  for (const d of ['.aws/sso/cache', '.cache/atmos-auth/credentials', '.cache/atmos-auth/eks']) rmSync(join(sb.home, d), { recursive: true, force: true });
+  for (const d of ['.aws/sso/cache', '.cache/atmos/aws-sso', '.cache/atmos-auth/credentials', '.cache/atmos-auth/eks']) rmSync(join(sb.home, d), { recursive: true, force: true });
   fake.clearLog();
   const r = await cli(sb, ['eks', 'token', '--cluster-name', 'plat-dev-use2', '--region', 'us-east-2', '--identity', 'plat-dev/terraform', '--root', sb.acme], { cwd: sb.dir });
   assert.is.not(r.code, 0);
