@@ -211,6 +211,9 @@ export async function resolveDirectoryCached(opts: CachedResolveOptions): Promis
   try {
     r = resolveDirectory({ ...base, env: recordingEnv(env, seen), parseCacheDir: cacheDir });
   } catch (err) {
+    // Out of time (deadline.ts ResolveTimeoutError, duck-typed: this module is on the warm path):
+    // a second try would only double the wait.
+    if ((err as { resolveTimeout?: unknown }).resolveTimeout === true) throw err;
     // A damaged parse cache entry (valid JSON, wrong tree) must not pass for the user's mistake:
     // errors are confirmed from the files themselves, and entries that disagree are dropped.
     debug(`resolve failed with the parse cache (${(err as Error).message}): trying again without it`);

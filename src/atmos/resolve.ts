@@ -7,6 +7,7 @@ import { resolve as resolvePath } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { debug } from '../log.ts';
 import { buildChain } from './chain.ts';
+import { resolveTimeoutMs, withDeadline } from './deadline.ts';
 import { discoverConfig, stackPaths } from './config.ts';
 import { authOf, configDefault, stackDefault, UndefinedIdentityError, type AuthConfig, type DefaultChoice } from './identity.ts';
 import { StackLoader } from './imports.ts';
@@ -60,9 +61,16 @@ export function resolveDirectory(opts: ResolveOptions): Resolution {
   return resolveContext(opts).resolution;
 }
 
-/** As resolveDirectory, plus the auth config and per-stack details (for `list`). */
+/**
+ * As resolveDirectory, plus the auth config and per-stack details (for `list`). Bounded in time
+ * (deadline.ts: ATMOS_AUTH_RESOLVE_TIMEOUT_MS, default 2 s): ResolveTimeoutError beyond it.
+ */
 export function resolveContext(opts: ResolveOptions): ResolvedContext {
   const env = opts.env ?? process.env;
+  return withDeadline(resolveTimeoutMs(env), () => resolveContextNow(opts, env));
+}
+
+function resolveContextNow(opts: ResolveOptions, env: NodeJS.ProcessEnv): ResolvedContext {
   const dir = realDir(opts.dir);
   const reader = new Reader(dir, env, opts.parseCacheDir);
   const base = discoverConfig(reader);
@@ -98,7 +106,10 @@ function resolveWith(
   const auth = authOf(config);
   const paths = stackPaths(config, root, dir, env);
   const isManifest = manifestMatcher(paths.included, paths.excluded);
-  const files = manifestsOfDirectory(allStacks ? paths.stacksDir : dir, paths.stacksDir, isManifest, reader.trace);
+  // The configuration names these directories: manifests and imports are read from them.
+  reader.confine.add(paths.basePath);
+  reader.confine.add(paths.stacksDir);
+  const files = manifestsOfDirectory(allStacks ? paths.stacksDir : dir, paths.stacksDir, isManifest, reader.trace, reader.confine);
   debug(`resolve: ${dir}: root ${root}, stacks dir ${paths.stacksDir}, ${files.length} manifest(s), profiles [${profiles.join(',')}]`);
   const loader = new StackLoader(reader, paths.stacksDir);
   const envId = env.ATMOS_IDENTITY?.trim();
