@@ -17,7 +17,7 @@
  *   make every `cd` read any file of the user or a device.
  * - Directory walks never enter the same real directory twice, so a symlink loop ends.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join, relative, resolve as resolvePath, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { ConfigError } from '../errors.ts';
@@ -53,6 +53,12 @@ function cannotRead(file: string, err: unknown): never {
   throw new ConfigError(`cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file }, { cause: err });
 }
 
+function leaves(path: string, target: string): never {
+  throw new ConfigError(`symlink leaves the repository (to ${target}): atmos-auth does not follow it`, { file: path }, {
+    hint: 'replace the link with the file itself, or point it inside the repository',
+  });
+}
+
 /** The real path of `p`, or `p` made absolute when it cannot be resolved (absent). */
 export function realPath(p: string): string {
   try {
@@ -81,14 +87,21 @@ export class Confinement {
     return this.roots.some((x) => isWithin(real, x));
   }
 
-  /** Throws a ConfigError when `path`'s real path leaves every root; returns the real path. */
+  /**
+   * Throws a ConfigError when `path`'s real path leaves every root; returns the real path. Fails
+   * closed: a path whose real path cannot be worked out (a link through /dev/stdin to a pipe
+   * resolves to `pipe:[N]`, which is no path) is refused as well.
+   */
   check(path: string): string {
-    const real = realPath(path);
-    if (!this.allows(real)) {
-      throw new ConfigError(`symlink leaves the repository (to ${real}): atmos-auth does not follow it`, { file: path }, {
-        hint: 'replace the link with the file itself, or point it inside the repository',
-      });
+    let real: string;
+    try {
+      real = realpathSync.native(path);
+    } catch (err) {
+      let target = (err as NodeJS.ErrnoException).code ?? String(err);
+      try { target = readlinkSync(path); } catch { /* not a link: the error code says it */ }
+      leaves(path, target);
     }
+    if (!this.allows(real)) leaves(path, real);
     return real;
   }
 }
@@ -191,7 +204,12 @@ export function walkTree(start: string, o: WalkOptions): void {
           st = undefined; // a link loop (ELOOP) or unreadable: as absent
         }
         if (!st) continue;
-        if (st.isDirectory()) dirReal = o.confine ? o.confine.check(p) : realPath(p);
+        if (st.isDirectory()) {
+          dirReal = o.confine ? o.confine.check(p) : realPath(p);
+          // A link to this directory or one of its ancestors is a loop: Atmos's doublestar would
+          // walk it until the path is too long; it adds nothing, so it is not entered.
+          if (isWithin(real, dirReal)) continue;
+        }
       }
       if (dirReal !== undefined) {
         if (depth < maxDepth && !o.skipDirs?.has(e.name)) walk(p, dirReal, depth + 1);
