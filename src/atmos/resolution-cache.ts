@@ -205,7 +205,8 @@ export async function resolveDirectoryCached(opts: CachedResolveOptions): Promis
   if (hit) return hit;
   route.push('resolve');
   const seen = new Map<string, string | null>();
-  const { resolveDirectory } = await import('./resolve.ts');
+  // Within the resolution deadline: whatever the repository holds, the hook's run ends.
+  const { resolveDirectoryWithin: resolveDirectory } = await import('./resolve.ts');
   const base = { dir: k.dir, ...(opts.profile ? { profile: opts.profile } : {}) };
   let r: Resolution;
   try {

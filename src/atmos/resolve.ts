@@ -62,15 +62,18 @@ export function resolveDirectory(opts: ResolveOptions): Resolution {
 }
 
 /**
- * As resolveDirectory, plus the auth config and per-stack details (for `list`). Bounded in time
- * (deadline.ts: ATMOS_AUTH_RESOLVE_TIMEOUT_MS, default 2 s): ResolveTimeoutError beyond it.
+ * resolveDirectory within the resolution deadline (deadline.ts: ATMOS_AUTH_RESOLVE_TIMEOUT_MS,
+ * default 2 s; ResolveTimeoutError beyond it): what the hook's commands use (export,
+ * credential-process, exec, whoami, through resolveDirectoryCached). `list` and `resolve` walk as
+ * long as they need: run by hand, they can be interrupted.
  */
-export function resolveContext(opts: ResolveOptions): ResolvedContext {
-  const env = opts.env ?? process.env;
-  return withDeadline(resolveTimeoutMs(env), () => resolveContextNow(opts, env));
+export function resolveDirectoryWithin(opts: ResolveOptions): Resolution {
+  return withDeadline(resolveTimeoutMs(opts.env ?? process.env), () => resolveContext(opts).resolution);
 }
 
-function resolveContextNow(opts: ResolveOptions, env: NodeJS.ProcessEnv): ResolvedContext {
+/** As resolveDirectory, plus the auth config and per-stack details (for `list`). */
+export function resolveContext(opts: ResolveOptions): ResolvedContext {
+  const env = opts.env ?? process.env;
   const dir = realDir(opts.dir);
   const reader = new Reader(dir, env, opts.parseCacheDir);
   const base = discoverConfig(reader);

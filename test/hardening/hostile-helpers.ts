@@ -24,22 +24,34 @@ export interface Run {
   killed: boolean;
 }
 
-/** Runs argv[0] with the rest as arguments; stdin stays an open pipe until the child exits. */
+/**
+ * Runs argv[0] with the rest as arguments; stdin stays an open pipe until the child exits. The
+ * child leads a process group of its own, killed as a whole (on timeout, and once it has exited):
+ * an `export` a shell started must not outlive the test.
+ */
 export function runOpenStdin(argv: string[], o: { cwd: string; env: Record<string, string>; killMs?: number }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     let killed = false;
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is gone already.
+      }
+    };
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       killed = true;
-      child.kill('SIGKILL');
+      killGroup();
     }, o.killMs ?? KILL_MS);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      killGroup();
       child.stdin.destroy();
       resolve({ code, signal, stdout, stderr, killed });
     });
