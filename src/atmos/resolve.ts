@@ -64,8 +64,8 @@ export function resolveDirectory(opts: ResolveOptions): Resolution {
 /**
  * resolveDirectory within the resolution deadline (deadline.ts: ATMOS_AUTH_RESOLVE_TIMEOUT_MS,
  * default 2 s; ResolveTimeoutError beyond it): what the hook's commands use (export,
- * credential-process, exec, whoami, through resolveDirectoryCached). `list` and `resolve` walk as
- * long as they need: run by hand, they can be interrupted.
+ * credential-process, exec, whoami, resolve, through resolveDirectoryCached). `list` and
+ * `resolve --no-cache` walk as long as they need: run by hand, they can be interrupted.
  */
 export function resolveDirectoryWithin(opts: ResolveOptions): Resolution {
   return withDeadline(resolveTimeoutMs(opts.env ?? process.env), () => resolveContext(opts).resolution);
