@@ -142,6 +142,13 @@ const rows: Record<string, (sb: Sandbox) => Hostile> = {
     addImport(sb, 'mixins/lol/slow');
     return { file: f, says: TIMEOUT, env: FAST };
   },
+  'merge-key bomb (js-yaml copies keys: no checkpoint inside, only the vm watchdog stops it)': (sb) => {
+    const f = join(stacks(sb), 'mixins/lol/merge.yaml');
+    const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: ${i}`).join(', ');
+    write(f, `base: &a {${keys}}\nlist:\n${'  - <<: *a\n'.repeat(20_000)}`);
+    addImport(sb, 'mixins/lol/merge');
+    return { file: f, says: TIMEOUT, env: FAST };
+  },
   'templated imports that fan out (2^40 loads)': (sb) => {
     const dir = join(stacks(sb), 'mixins/fan');
     for (let i = 0; i < 40; i++) {
@@ -254,7 +261,7 @@ const shellArgs = (shell: HookShell, script: string) =>
 const hooks = tempDir('atmos-auth-hostile-hooks-');
 test.after(() => rmSync(hooks, { recursive: true, force: true }));
 
-const inShells = ['manifest is a FIFO', 'glob import -> /dev/zero', 'glob import -> /dev/stdin', 'profile file is a FIFO', 'alias bomb merged over an imported alias bomb (deep merge explodes)', 'templated imports that fan out (2^40 loads)'];
+const inShells = ['manifest is a FIFO', 'glob import -> /dev/zero', 'glob import -> /dev/stdin', 'profile file is a FIFO', 'alias bomb merged over an imported alias bomb (deep merge explodes)', 'templated imports that fan out (2^40 loads)', 'merge-key bomb (js-yaml copies keys: no checkpoint inside, only the vm watchdog stops it)'];
 
 for (const shell of shells) {
   for (const name of inShells) {
