@@ -2,8 +2,11 @@
 // repository, or makes resolution explode must not stall `export` (the hook runs it on every `cd`,
 // before the repository is allowed). Each row builds one hostile repository from a copy of
 // examples/acme (never allowed) and runs the built CLI with stdin an open pipe; a kill timer
-// (KILL_MS) turns a hang into a failure. Every row would hang before the fix, or read the file it
-// names (the FIFO, device and bomb rows read for ever; the link rows followed the link).
+// (KILL_MS) turns a hang into a failure. Every hostile row fails on the build before the fix
+// (checked with ATMOS_AUTH_TEST_CLI=<old dist> ATMOS_AUTH_TEST_KILL_MS=4000): glob imports of
+// devices, FIFOs and /dev/stdin, the bombs, the fan-out and the stack-tree link loops hung; FIFOs
+// and devices listed directly were skipped without a word (a FIFO atmos.yaml: no repository);
+// oversize files and links out of the repository were read.
 // Then the same through the hooks of real bash, zsh and fish: the shell keeps working, its
 // environment is unchanged, the next prompt comes.
 import { test } from 'uvu';
@@ -277,11 +280,14 @@ for (const shell of shells) {
           'echo ---in', 'show AWS_PROFILE ATMOS_AUTH_IDENTITY AWS_ACCESS_KEY_ID',
           'cd /', prompt[shell],
           'echo ---out', 'show AWS_PROFILE ATMOS_AUTH_IDENTITY',
+          // Back in: the hook remembers the failing repository and retries quietly (README "Errors").
+          `cd ${dev(sb)}`, prompt[shell],
+          'echo ---again', 'show AWS_PROFILE ATMOS_AUTH_IDENTITY',
         ].join('\n');
         const r = await runOpenStdin(shellArgs(shell, script), { cwd: sb.home, env: { ...sb.env, ...h.env }, killMs: KILL_MS * 2 });
         assert.not.ok(r.killed, `the ${shell} hook did not return within ${KILL_MS * 2} ms`);
         assert.is(r.code, 0, r.stderr);
-        assert.is(r.stdout, '---in\nAWS_PROFILE=[mine]\nATMOS_AUTH_IDENTITY=UNSET\nAWS_ACCESS_KEY_ID=UNSET\n---out\nAWS_PROFILE=[mine]\nATMOS_AUTH_IDENTITY=UNSET\n');
+        assert.is(r.stdout, '---in\nAWS_PROFILE=[mine]\nATMOS_AUTH_IDENTITY=UNSET\nAWS_ACCESS_KEY_ID=UNSET\n---out\nAWS_PROFILE=[mine]\nATMOS_AUTH_IDENTITY=UNSET\n---again\nAWS_PROFILE=[mine]\nATMOS_AUTH_IDENTITY=UNSET\n');
         const lines = r.stderr.split('\n').filter((l) => l.startsWith('atmos-auth:'));
         assert.is(lines.length, 1, r.stderr);
         assert.ok(lines[0]!.includes(h.file), r.stderr);
