@@ -1,4 +1,7 @@
-/** Small filesystem helpers shared by the Atmos readers. Every read is recorded in a Trace. */
+/**
+ * Small filesystem helpers shared by the Atmos readers. Every read is recorded in a Trace. Files
+ * are read and trees walked through repo-files.ts (regular files only, confined symlinks).
+ */
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { walkTree, type Confinement } from './repo-files.ts';
@@ -12,11 +15,6 @@ export class Trace {
   file(p: string): void { this.files.add(p); }
   dir(p: string): void { this.dirs.add(p); }
   missing(p: string): void { this.absent.add(p); }
-}
-
-/** True when `p` is an existing regular file (following symlinks). */
-export function isFile(p: string): boolean {
-  try { return statSync(p).isFile(); } catch { return false; }
 }
 
 /** True when `p` is an existing directory. */
@@ -33,12 +31,6 @@ export function listDir(p: string): Dirent[] {
 export function entryIsDir(parent: string, e: Dirent): boolean {
   if (e.isDirectory()) return true;
   return e.isSymbolicLink() && isDir(join(parent, e.name));
-}
-
-/** True when entry `e` of directory `parent` is a file (symlinks followed). */
-export function entryIsFile(parent: string, e: Dirent): boolean {
-  if (e.isFile()) return true;
-  return e.isSymbolicLink() && isFile(join(parent, e.name));
 }
 
 const gitRoots = new Map<string, string | undefined>();

@@ -193,10 +193,8 @@ export function walkTree(start: string, o: WalkOptions): void {
     o.trace.dir(d);
     for (const e of listDir(d)) {
       const p = join(d, e.name);
-      let dirReal: string | undefined;
-      if (e.isDirectory()) {
-        dirReal = real + sep + e.name;
-      } else if (e.isSymbolicLink()) {
+      let isDirectory = e.isDirectory();
+      if (e.isSymbolicLink()) {
         let st: Stats | undefined;
         try {
           st = statSync(p, { throwIfNoEntry: false });
@@ -204,18 +202,22 @@ export function walkTree(start: string, o: WalkOptions): void {
           st = undefined; // a link loop (ELOOP) or unreadable: as absent
         }
         if (!st) continue;
-        if (st.isDirectory()) {
-          dirReal = o.confine ? o.confine.check(p) : realPath(p);
-          // A link to this directory or one of its ancestors is a loop: Atmos's doublestar would
-          // walk it until the path is too long; it adds nothing, so it is not entered.
-          if (isWithin(real, dirReal)) continue;
-        }
+        isDirectory = st.isDirectory();
       }
-      if (dirReal !== undefined) {
-        if (depth < maxDepth && !o.skipDirs?.has(e.name)) walk(p, dirReal, depth + 1);
-      } else {
+      if (!isDirectory) {
         o.onFile(p, depth);
+        continue;
       }
+      if (depth >= maxDepth || o.skipDirs?.has(e.name)) continue;
+      let dirReal = real + sep + e.name;
+      if (e.isSymbolicLink()) {
+        // Checked only when entered: a link beside the walk (an ancestor's listing) is no error.
+        dirReal = o.confine ? o.confine.check(p) : realPath(p);
+        // A link to this directory or one of its ancestors is a loop: Atmos's doublestar would
+        // walk it until the path is too long; it adds nothing, so it is not entered.
+        if (isWithin(real, dirReal)) continue;
+      }
+      walk(p, dirReal, depth + 1);
     }
   };
   walk(start, realPath(start), 0);

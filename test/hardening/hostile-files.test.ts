@@ -208,7 +208,13 @@ for (const [name, make] of Object.entries(rows)) {
 }
 
 /** Rows where the repository stays valid: links kept inside it are followed (as Atmos), loops end. */
-const valid: Record<string, (sb: Sandbox) => void> = {
+const valid: Record<string, (sb: Sandbox) => string | void> = {
+  'a directory link out of the repository beside the walk (an ancestor listed, not entered)': (sb) => {
+    link('/usr/share', join(dev(sb), 'elsewhere'));
+    const sub = join(dev(sb), 'empty-subdir');
+    write(join(sub, 'README.md'), 'no manifests here: the stacks of plat/dev apply\n');
+    return sub;
+  },
   'directory symlink loops in the stacks tree': (sb) => {
     link('..', join(dev(sb), 'up'));
     link('.', join(dev(sb), 'self'));
@@ -231,8 +237,8 @@ for (const [name, make] of Object.entries(valid)) {
     try {
       const plain = await runOpenStdin([process.execPath, CLI, 'resolve', '--json'], { cwd: dev(sb), env: sb.env });
       assert.is(plain.code, 0, plain.stderr);
-      make(sb);
-      const r = await runOpenStdin([process.execPath, CLI, 'resolve', '--json'], { cwd: dev(sb), env: sb.env });
+      const cwd = make(sb) ?? dev(sb);
+      const r = await runOpenStdin([process.execPath, CLI, 'resolve', '--json'], { cwd, env: sb.env });
       assert.not.ok(r.killed, `resolve did not return within ${KILL_MS} ms`);
       assert.is(r.code, 0, r.stderr);
       const pick = (t: string) => { const j = JSON.parse(t) as { stacks: string[]; identity: string }; return { stacks: j.stacks, identity: j.identity }; };
