@@ -10,7 +10,8 @@
  * - At most MAX_FILE_BYTES per file, and never more than that many bytes are read (a file growing
  *   while read cannot defeat the limit).
  * - Symlinks are followed, as Atmos does (its import and stack globs are doublestar over os.DirFS,
- *   which stats through links: pkg/utils/glob_utils.go:44-69, and files are read with os.ReadFile),
+ *   which stats through links: pkg/utils/glob_utils.go:44-69; manifests are read with os.ReadFile,
+ *   internal/exec/stack_processor_cache.go:354-376, atmos.yaml too, pkg/config/load.go:1223),
  *   but only while the real path stays within a directory the configuration named (Confinement).
  *   Atmos has no such rule (and no regular-file or size check: a manifest linked to /dev/zero
  *   makes Atmos read forever too); we diverge there, because a committed link could otherwise
