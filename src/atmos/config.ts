@@ -8,7 +8,8 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { debug } from '../log.ts';
-import { gitRootOf, isDir, isFile, yamlFilesUnder, type Trace } from './fsutil.ts';
+import { gitRootOf, isDir, yamlFilesUnder, type Trace } from './fsutil.ts';
+import { isFileLike } from './repo-files.ts';
 import { deepMerge } from './merge.ts';
 import { mergeProvisioned } from './provisioned.ts';
 import type { Reader } from './reader.ts';
@@ -27,11 +28,14 @@ export interface BaseConfig {
   sources: string[];
 }
 
-/** The config file of a directory, if any. */
+/**
+ * The config file of a directory, if any. Anything there but a directory counts (a FIFO named
+ * atmos.yaml is then refused when read, naming it, instead of making the repository look absent).
+ */
 export function configFileIn(dir: string, trace?: Trace): string | undefined {
   for (const n of CONFIG_NAMES) {
     const p = join(dir, n);
-    if (isFile(p)) return p;
+    if (isFileLike(p)) return p;
     trace?.missing(p);
   }
   return undefined;
@@ -62,9 +66,14 @@ export function discoverConfig(reader: Reader): BaseConfig {
     const file = configFileIn(dir, trace);
     if (!file || loaded.has(file)) return;
     loaded.add(file);
+    // A directory discovery chose: its files may be read, symlinks may not lead out of it.
+    reader.confine.add(dir);
     if (fragments) {
       const gitRoot = gitRootOf(dir);
-      if (gitRoot && gitRoot !== dir) config = mergeFragments(reader, gitRoot, config);
+      if (gitRoot && gitRoot !== dir) {
+        reader.confine.add(gitRoot);
+        config = mergeFragments(reader, gitRoot, config);
+      }
       config = mergeFragments(reader, dir, config);
     }
     const content = reader.yaml(file);
@@ -91,7 +100,7 @@ export function discoverConfig(reader: Reader): BaseConfig {
   merge(cwd, true, true);
   if (envPath) {
     const p = resolvePath(cwd, envPath);
-    merge(isFile(p) ? dirname(p) : p, true, true);
+    merge(isFileLike(p) ? dirname(p) : p, true, true);
   }
   // No directory mtimes are traced for discovery: every place looked at was recorded as a probe
   // (trace.missing), so a config appearing there is noticed, while unrelated files created in a
@@ -107,7 +116,7 @@ function mergeFragments(reader: Reader, dir: string, config: YamlMap): YamlMap {
       reader.trace.missing(d);
       continue;
     }
-    for (const f of yamlFilesUnder(d, reader.trace)) {
+    for (const f of yamlFilesUnder(d, reader.trace, reader.confine)) {
       const v = reader.yaml(f);
       if (isPlainMap(v)) out = deepMerge(out, v) as YamlMap;
     }

@@ -1,6 +1,10 @@
-/** Small filesystem helpers shared by the Atmos readers. Every read is recorded in a Trace. */
+/**
+ * Small filesystem helpers shared by the Atmos readers. Every read is recorded in a Trace. Files
+ * are read and trees walked through repo-files.ts (regular files only, confined symlinks).
+ */
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { walkTree, type Confinement } from './repo-files.ts';
 
 /** Files and directories whose content or listing went into an answer. */
 export class Trace {
@@ -11,11 +15,6 @@ export class Trace {
   file(p: string): void { this.files.add(p); }
   dir(p: string): void { this.dirs.add(p); }
   missing(p: string): void { this.absent.add(p); }
-}
-
-/** True when `p` is an existing regular file (following symlinks). */
-export function isFile(p: string): boolean {
-  try { return statSync(p).isFile(); } catch { return false; }
 }
 
 /** True when `p` is an existing directory. */
@@ -32,12 +31,6 @@ export function listDir(p: string): Dirent[] {
 export function entryIsDir(parent: string, e: Dirent): boolean {
   if (e.isDirectory()) return true;
   return e.isSymbolicLink() && isDir(join(parent, e.name));
-}
-
-/** True when entry `e` of directory `parent` is a file (symlinks followed). */
-export function entryIsFile(parent: string, e: Dirent): boolean {
-  if (e.isFile()) return true;
-  return e.isSymbolicLink() && isFile(join(parent, e.name));
 }
 
 const gitRoots = new Map<string, string | undefined>();
@@ -63,18 +56,14 @@ export function isWithin(child: string, parent: string): boolean {
   return child.startsWith(p);
 }
 
-/** YAML files under `dir` (recursive), shallow first, `atmos.yaml` first within a level, then by name. */
-export function yamlFilesUnder(dir: string, trace: Trace): string[] {
+/**
+ * YAML files under `dir` (recursive), shallow first, `atmos.yaml` first within a level, then by name.
+ * Through walkTree (repo-files.ts): links confined, loops ended, non-regular files listed so that
+ * reading them is a clear error rather than a silent skip.
+ */
+export function yamlFilesUnder(dir: string, trace: Trace, confine?: Confinement): string[] {
   const out: { path: string; depth: number }[] = [];
-  const walk = (d: string, depth: number) => {
-    trace.dir(d);
-    for (const e of listDir(d)) {
-      const p = join(d, e.name);
-      if (entryIsDir(d, e)) walk(p, depth + 1);
-      else if (/\.ya?ml$/.test(e.name) && entryIsFile(d, e)) out.push({ path: p, depth });
-    }
-  };
-  walk(dir, 0);
+  walkTree(dir, { trace, confine, onFile: (p, depth) => { if (/\.ya?ml$/.test(p)) out.push({ path: p, depth }); } });
   const rank = (p: string) => (/\/atmos\.ya?ml$/.test(p) ? 0 : 1);
   out.sort((a, b) => a.depth - b.depth || rank(a.path) - rank(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // `x.yaml` wins over `x.yml` in the same directory, as in Atmos.

@@ -5,9 +5,9 @@
  * in sorted order. A file on its own import path is a cycle, reported as `a.yaml -> b.yaml -> a.yaml`.
  */
 import { dirname, join, relative, resolve as resolvePath } from 'node:path';
-import { globSync } from 'tinyglobby';
 import { ConfigError, type SourcePos } from '../errors.ts';
-import { isFile } from './fsutil.ts';
+import { checkpoint } from './deadline.ts';
+import { globFiles, isFileLike } from './repo-files.ts';
 import { STACK_EXTENSIONS } from './manifests.ts';
 import { deepMerge } from './merge.ts';
 import type { Reader } from './reader.ts';
@@ -67,6 +67,8 @@ export class StackLoader {
     const cacheable = context === undefined;
     const hit = cacheable ? this.done.get(file) : undefined;
     if (hit) return hit;
+    // Templated imports with a context are loaded again each time: fan-out can be exponential.
+    checkpoint(file);
     const content = this.parse(file, context);
     const own: YamlMap = isPlainMap(content) ? content : {};
     const path = [...chain, file];
@@ -81,11 +83,13 @@ export class StackLoader {
           throw new ConfigError(`import cycle: ${cycle}`, pos);
         }
         const sub = this.loadFile(target, path, ctx);
+        checkpoint(file); // the merge is this file's work (and may explode: aliases)
         merged = deepMerge(merged, sub.merged) as YamlMap;
         for (const [k, v] of sub.defaults) defaults.set(k, v);
       }
     });
     const { import: _ignored, ...rest } = own;
+    checkpoint(file);
     merged = deepMerge(merged, rest) as YamlMap;
     const ids = isPlainMap(own.auth) && isPlainMap(own.auth.identities) ? own.auth.identities : undefined;
     if (ids) {
@@ -120,16 +124,15 @@ export class StackLoader {
     if (GLOB_CHARS.test(spec)) {
       const last = spec.split('/').pop() ?? '';
       const patterns = /\.[A-Za-z]+$/.test(last) ? [abs] : STACK_EXTENSIONS.map((e) => abs + e);
+      // Atmos globs with doublestar over os.DirFS (pkg/utils/glob_utils.go:44-69), which follows
+      // symlinks; globFiles does too, within the configured directories, ending loops, and lists
+      // non-regular files so that reading them is an error naming them (Atmos would hang on one).
       const found = new Set<string>();
-      for (const pat of patterns) {
-        const rel = relative(base, pat);
-        for (const f of globSync(rel, { cwd: base, absolute: true, onlyFiles: true, dot: true })) found.add(f);
-      }
+      for (const pat of patterns) for (const f of globFiles(pat, { trace: this.reader.trace, confine: this.reader.confine })) found.add(f);
       targets = [...found].sort();
-      for (const t of targets) this.reader.trace.dir(dirname(t));
     } else {
       const candidates = [abs, ...STACK_EXTENSIONS.map((e) => abs + e)];
-      const hit = candidates.find((c) => STACK_EXTENSIONS.some((e) => c.endsWith(e)) && isFile(c));
+      const hit = candidates.find((c) => STACK_EXTENSIONS.some((e) => c.endsWith(e)) && isFileLike(c));
       targets = hit ? [hit] : [];
       if (!hit) this.reader.trace.dir(dirname(abs));
     }

@@ -1,9 +1,11 @@
 /** Deep merge as Atmos does it for stacks and config: maps merge, lists and scalars replace, later wins. */
+import { tick } from './deadline.ts';
 import { isPlainMap, type YamlMap } from './yaml.ts';
 
 /** Returns a new value: `over` merged onto `base`. Neither input is mutated. */
 export function deepMerge(base: unknown, over: unknown): unknown {
   if (isPlainMap(base) && isPlainMap(over)) {
+    tick(); // two alias-heavy trees merge exponentially: the resolution deadline must see it
     const out: YamlMap = { ...base };
     for (const [k, v] of Object.entries(over)) {
       out[k] = k in base ? deepMerge(base[k], v) : v;

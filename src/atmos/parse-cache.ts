@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { debug } from '../log.ts';
 import { readPrivateFile, writePrivateFileSync } from '../util/secure-file.ts';
 import { nameHash } from '../util/name-hash.ts';
-import { evaluate, parseRaw, readYamlText, type TagContext } from './yaml.ts';
+import { readRepoFile } from './repo-files.ts';
+import { evaluate, parseRaw, type TagContext } from './yaml.ts';
 
 const VERSION = 2;
 
@@ -24,10 +25,15 @@ interface Entry {
   tree: unknown;
 }
 
-/** mtime:size:ino of a file, and its mtime; null when it cannot be stat'ed. */
+/**
+ * mtime:size:ino of a regular file, and its mtime; null when it cannot be stat'ed or is no regular
+ * file (then `read` says why). A hit needs no confinement check of its own: entries are written
+ * only after a confined read, and a link pointed elsewhere changes the signature (stat follows it).
+ */
 function stat(file: string): { sig: string; mtimeMs: number } | null {
   try {
     const st = statSync(file);
+    if (!st.isFile()) return null;
     return { sig: `${st.mtimeMs}:${st.size}:${st.ino}`, mtimeMs: st.mtimeMs };
   } catch {
     return null;
@@ -57,19 +63,35 @@ function readEntry(file: string, sig: string, cacheDir: string): unknown {
   }
 }
 
-/** Serialises a raw tree, or null when JSON would not give it back unchanged (NaN, Infinity, -0). */
-function toJson(tree: unknown): string | null {
+/** Thrown out of JSON.stringify to stop serialising a tree that aliases blow up. */
+const TOO_BIG = new Error('parse cache: tree larger than its text');
+
+/**
+ * Serialises a raw tree, or null when JSON would not give it back unchanged (NaN, Infinity, -0)
+ * or when it has many more values than a text of `size` bytes can write: JSON expands
+ * every alias, so a few hundred bytes of nested `*a` would otherwise serialise for ever.
+ */
+function toJson(tree: unknown, size: number): string | null {
   let exact = true;
-  const text = JSON.stringify(tree, (_k, v: unknown) => {
-    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) exact = false;
-    return v;
-  });
+  // Merge keys (`<<: *base`) copy keys legitimately: 16 values per byte is far above any real file.
+  let budget = size * 16 + 1024;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(tree, (_k, v: unknown) => {
+      if (--budget < 0) throw TOO_BIG;
+      if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) exact = false;
+      return v;
+    });
+  } catch (err) {
+    if (err === TOO_BIG) return null;
+    throw err;
+  }
   return exact && text !== undefined ? text : null;
 }
 
-function writeEntry(file: string, sig: string, tree: unknown, cacheDir: string): void {
+function writeEntry(file: string, sig: string, tree: unknown, cacheDir: string, size: number): void {
   try {
-    const json = toJson(tree);
+    const json = toJson(tree, size);
     if (json === null) {
       debug(`parse cache: ${file} not stored (a value JSON cannot hold)`);
       return;
@@ -84,9 +106,10 @@ function writeEntry(file: string, sig: string, tree: unknown, cacheDir: string):
 
 /**
  * Reads and parses a YAML file as readYamlFile does, through the cache in `cacheDir`.
- * Errors (unreadable file, bad YAML) are thrown as ConfigErrors and never cached.
+ * Errors (unreadable file, bad YAML) are thrown as ConfigErrors and never cached. `read` reads the
+ * file on a miss (the Reader passes readRepoFile with its confinement).
  */
-export function readYamlFileCached(file: string, ctx: TagContext, cacheDir: string, now: number = Date.now()): unknown {
+export function readYamlFileCached(file: string, ctx: TagContext, cacheDir: string, now: number = Date.now(), read: (file: string) => string = readRepoFile): unknown {
   const before = stat(file);
   if (before) {
     const tree = readEntry(file, before.sig, cacheDir);
@@ -95,11 +118,11 @@ export function readYamlFileCached(file: string, ctx: TagContext, cacheDir: stri
       return evaluate(tree, file, ctx);
     }
   }
-  const text = readYamlText(file);
+  const text = read(file);
   const raw = parseRaw(text, file);
   if (before && now - before.mtimeMs >= RACY_MS) {
     // Stored only when the file did not change while it was read.
-    if (stat(file)?.sig === before.sig) writeEntry(file, before.sig, raw, cacheDir);
+    if (stat(file)?.sig === before.sig) writeEntry(file, before.sig, raw, cacheDir, text.length);
   } else if (before) {
     debug(`parse cache: ${file} not stored, changed within ${RACY_MS} ms`);
   }

@@ -5,7 +5,7 @@
  * `<root>/profiles`; every YAML file in it (atmos.yaml first, shallow first) merges over the config.
  */
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { entryIsDir, isDir, listDir, yamlFilesUnder } from './fsutil.ts';
 import { deepMerge, getPath } from './merge.ts';
@@ -58,7 +58,9 @@ export function findProfileDir(name: string, locations: string[]): string | unde
 /** The content of one profile: its YAML files merged. */
 export function loadProfile(reader: Reader, dir: string): YamlMap {
   let out: YamlMap = {};
-  for (const f of yamlFilesUnder(dir, reader.trace)) {
+  // Read from its location (`dir` is <location>/<name>): a link may not lead out of that.
+  reader.confine.add(dirname(dir));
+  for (const f of yamlFilesUnder(dir, reader.trace, reader.confine)) {
     const v = reader.yaml(f);
     if (isPlainMap(v)) out = deepMerge(out, v) as YamlMap;
   }

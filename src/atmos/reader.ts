@@ -1,15 +1,16 @@
 /** One resolution run's file access: parses each file at most once and records what was read. */
-import { readFileSync } from 'node:fs';
-import { ConfigError } from '../errors.ts';
 import { Trace, gitRootOf } from './fsutil.ts';
 import { readYamlFileCached } from './parse-cache.ts';
-import { readYamlFile, type TagContext } from './yaml.ts';
+import { Confinement, readRepoFile } from './repo-files.ts';
+import { parseYaml, type TagContext } from './yaml.ts';
 
 /** Reads YAML for one run: cached, traced, with the run's environment for `!env`. */
 export class Reader {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   readonly trace = new Trace();
+  /** The directories this run may read from (symlinks leaving them are not followed). */
+  readonly confine = new Confinement();
   /** Atmos config root, once known (fallback of `!repo-root` outside git). */
   configRoot: string | undefined;
   private readonly cache = new Map<string, unknown>();
@@ -29,7 +30,8 @@ export class Reader {
   yaml(file: string): unknown {
     if (this.cache.has(file)) return this.cache.get(file);
     this.trace.file(file);
-    const v = this.parseCacheDir ? readYamlFileCached(file, this.ctx, this.parseCacheDir) : readYamlFile(file, this.ctx);
+    const read = (f: string) => readRepoFile(f, this.confine);
+    const v = this.parseCacheDir ? readYamlFileCached(file, this.ctx, this.parseCacheDir, Date.now(), read) : parseYaml(read(file), file, this.ctx);
     this.cache.set(file, v);
     return v;
   }
@@ -38,18 +40,14 @@ export class Reader {
   yamlText(file: string, text: string): unknown {
     const key = `${file}\0rendered\0${text.length}\0${text}`;
     if (this.cache.has(key)) return this.cache.get(key);
-    const v = readYamlFile(file, this.ctx, text);
+    const v = parseYaml(text, file, this.ctx);
     this.cache.set(key, v);
     return v;
   }
 
-  /** Raw text of a file, traced. */
+  /** Raw text of a file, traced (readRepoFile: regular files only, size-limited, confined). */
   text(file: string): string {
     this.trace.file(file);
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file }, { cause: err });
-    }
+    return readRepoFile(file, this.confine);
   }
 }

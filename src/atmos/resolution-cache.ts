@@ -209,12 +209,16 @@ export async function resolveDirectoryCached(opts: CachedResolveOptions): Promis
   if (hit) return hit;
   route.push('resolve');
   const seen = new Map<string, string | null>();
-  const { resolveDirectory } = await import('./resolve.ts');
+  // Within the resolution deadline: whatever the repository holds, the hook's run ends.
+  const { resolveDirectoryWithin: resolveDirectory } = await import('./resolve.ts');
   const base = { dir: k.dir, ...(opts.profile ? { profile: opts.profile } : {}) };
   let r: Resolution;
   try {
     r = resolveDirectory({ ...base, env: recordingEnv(env, seen), parseCacheDir: cacheDir });
   } catch (err) {
+    // Out of time (deadline.ts ResolveTimeoutError, duck-typed: this module is on the warm path):
+    // a second try would only double the wait.
+    if ((err as { resolveTimeout?: unknown }).resolveTimeout === true) throw err;
     // A damaged parse cache entry (valid JSON, wrong tree) must not pass for the user's mistake:
     // errors are confirmed from the files themselves, and entries that disagree are dropped.
     debug(`resolve failed with the parse cache (${(err as Error).message}): trying again without it`);

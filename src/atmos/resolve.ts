@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.ts';
 import { debug } from '../log.ts';
 import { buildChain, didYouMean } from './chain.ts';
 import { componentAuth } from './component.ts';
+import { resolveTimeoutMs, withDeadline } from './deadline.ts';
 import { identityEnvEntries } from './identity-fields.ts';
 import { discoverConfig, stackPaths } from './config.ts';
 import { authOf, checkStackMarks, configDefault, stackDefault, UndefinedIdentityError, type AuthConfig, type DefaultChoice } from './identity.ts';
@@ -74,6 +75,16 @@ export function resolveDirectory(opts: ResolveOptions): Resolution {
   return resolveContext(opts).resolution;
 }
 
+/**
+ * resolveDirectory within the resolution deadline (deadline.ts: ATMOS_AUTH_RESOLVE_TIMEOUT_MS,
+ * default 2 s; ResolveTimeoutError beyond it): what the hook's commands use (export,
+ * credential-process, exec, whoami, resolve, through resolveDirectoryCached). `list` and
+ * `resolve --no-cache` walk as long as they need: run by hand, they can be interrupted.
+ */
+export function resolveDirectoryWithin(opts: ResolveOptions): Resolution {
+  return withDeadline(resolveTimeoutMs(opts.env ?? process.env), () => resolveContext(opts).resolution);
+}
+
 /** As resolveDirectory, plus the auth config and per-stack details (for `list`). */
 export function resolveContext(opts: ResolveOptions): ResolvedContext {
   const env = opts.env ?? process.env;
@@ -114,7 +125,10 @@ function resolveWith(
   let auth = authOf(config);
   const paths = stackPaths(config, root, dir, env);
   const isManifest = manifestMatcher(paths.included, paths.excluded);
-  const files = manifestsOfDirectory(allStacks ? paths.stacksDir : dir, paths.stacksDir, isManifest, reader.trace);
+  // The configuration names these directories: manifests and imports are read from them.
+  reader.confine.add(paths.basePath);
+  reader.confine.add(paths.stacksDir);
+  const files = manifestsOfDirectory(allStacks ? paths.stacksDir : dir, paths.stacksDir, isManifest, reader.trace, reader.confine);
   debug(`resolve: ${dir}: root ${root}, stacks dir ${paths.stacksDir}, ${files.length} manifest(s), profiles [${profiles.join(',')}]`);
   const loader = new StackLoader(reader, paths.stacksDir);
   const envId = env.ATMOS_IDENTITY?.trim();

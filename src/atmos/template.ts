@@ -20,6 +20,7 @@
  * JavaScript's notation.
  */
 import { ConfigError, type SourcePos } from '../errors.ts';
+import { tick } from './deadline.ts';
 
 /** Options of compileTemplate. */
 export interface TemplateOptions {
@@ -543,6 +544,7 @@ function goFloat(n: number): string {
 
 /** fmt's %v. */
 function fmtV(v: unknown): string {
+  tick(); // printing a map that YAML aliases nest is exponential: the resolution deadline sees it
   if (isNil(v)) return '<nil>';
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return goFloat(v);
@@ -575,8 +577,24 @@ export function goSprintf(format: string, args: unknown[]): string {
       out += '%!(NOVERB)';
       continue;
     }
-    const width = widthS === '*' ? Number(args[argi++]) : widthS ? Number(widthS) : undefined;
-    const prec = precS === '*' ? Number(args[argi++]) : precS !== undefined ? Number(precS) : m[0].includes('.') ? 0 : undefined;
+    // Go's fmt refuses widths and precisions over 1e6 (fmt/print.go tooLarge): a written one ends
+    // the format (parsenum consumes the rest), a `*` one prints %!(BADWIDTH) / %!(BADPREC). Here
+    // that also keeps `%999999999d` from building a gigabyte of padding.
+    if ((widthS && widthS !== '*' && Number(widthS) > 1e6) || (precS && precS !== '*' && Number(precS) > 1e6)) {
+      out += '%!(NOVERB)';
+      last = format.length;
+      break;
+    }
+    let width = widthS === '*' ? Number(args[argi++]) : widthS ? Number(widthS) : undefined;
+    if (widthS === '*' && !(Math.abs(width!) <= 1e6)) {
+      out += '%!(BADWIDTH)';
+      width = undefined;
+    }
+    let prec = precS === '*' ? Number(args[argi++]) : precS !== undefined ? Number(precS) : m[0].includes('.') ? 0 : undefined;
+    if (precS === '*' && !(Math.abs(prec!) <= 1e6)) {
+      out += '%!(BADPREC)';
+      prec = undefined;
+    }
     if (argi >= args.length) {
       out += `%!${verb}(MISSING)`;
       continue;
@@ -826,6 +844,7 @@ class Exec {
 
   walk(list: TNode[], dot: unknown): void {
     for (const node of list) {
+      tick();
       switch (node.kind) {
         case 'text':
           this.out.push(node.text);

@@ -12,11 +12,12 @@
  * posOf() returns a position whose line and col are looked up on first access, by re-parsing that
  * one file with the `yaml` package (loaded only then) and following the same key path.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { CORE_SCHEMA, defineMappingTag, defineScalarTag, defineSequenceTag, loadAll, mergeTag, type TagDefinition } from 'js-yaml';
 import { ConfigError, type SourcePos } from '../errors.ts';
 import { debug } from '../log.ts';
+import { tick } from './deadline.ts';
+import { readRepoFile } from './repo-files.ts';
 
 /** An Atmos YAML function kept as data (never run). */
 export class YamlTag {
@@ -158,6 +159,7 @@ export function evaluate(raw: unknown, file: string, ctx: TagContext, text?: str
   const done = new Map<object, unknown>();
   const walk = (v: unknown, parent: object | null, key: string): unknown => {
     if (v === null || typeof v !== 'object') return v;
+    tick();
     if (isMarker(v)) {
       if (done.has(v)) return done.get(v); // aliases share objects
       // The marker stays in the chain of parents so the slow tree (which has markers too) matches.
@@ -247,7 +249,8 @@ function locate(obj: object, key: string | undefined): SourcePos | undefined {
   }
   if (src.slow === undefined) {
     try {
-      const text = src.text ?? readFileSync(src.file, 'utf8');
+      // Read again as every repository file is (it may have been replaced by a FIFO since).
+      const text = src.text ?? readRepoFile(src.file);
       src.slow = parseSlow(text, src.file);
     } catch {
       src.slow = null;
@@ -314,6 +317,7 @@ function parseSlow(text: string, file: string): SlowTree {
   const seen = new Set<Node>();
   const convert = (node: unknown): unknown => {
     if (node === null || node === undefined) return null;
+    tick(); // aliases are expanded here: a nested alias bomb is exponential
     if (isAlias(node)) {
       const target = node.resolve(doc);
       if (!target) throw new ConfigError(`unknown alias *${node.source}`, at(node.range?.[0]));
@@ -376,16 +380,12 @@ export function parseYaml(text: string, file: string, ctx: TagContext): unknown 
   return evaluate(parseRaw(text, file), file, ctx, text);
 }
 
-/** Reads a file's text (a missing or unreadable file is a ConfigError). */
+/** Reads a file's text: readRepoFile (regular files only, size-limited; ConfigError otherwise). */
 export function readYamlText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file }, { cause: err });
-  }
+  return readRepoFile(file);
 }
 
-/** Reads and parses a YAML file (a missing or unreadable file is a ConfigError). */
+/** Reads and parses a YAML file (a missing, unreadable or non-regular file is a ConfigError). */
 export function readYamlFile(file: string, ctx: TagContext, text?: string): unknown {
   return parseYaml(text ?? readYamlText(file), file, ctx);
 }
