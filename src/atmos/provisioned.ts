@@ -10,7 +10,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { debug } from '../log.ts';
 import { deepMerge } from './merge.ts';
 import type { Reader } from './reader.ts';
@@ -68,6 +68,8 @@ function readProvisioned(reader: Reader, file: string): YamlMap | null {
     return null;
   }
   let content: unknown;
+  // Atmos's cache is a location the discovery names (not the repository's): readable for this run.
+  reader.confine.add(dirname(file));
   try {
     content = reader.yaml(file);
   } catch (err) {
