@@ -9,7 +9,7 @@ import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts'
 import { debug } from '../log.ts';
 import { clearEnv, identityEnv } from '../shell/env.ts';
 import { getFormat, type EnvChange } from '../shell/format.ts';
-import { noticeUntrusted, requireTrust } from '../trust/trust.ts';
+import { admitHook, noticeUntrusted, requireTrust } from '../trust/trust.ts';
 import { assertNoHotMiss, route } from '../util/hot-state.ts';
 import { writeStdout } from '../util/stdio.ts';
 
@@ -46,6 +46,11 @@ function writeGithub(text: string, change: EnvChange): void {
 export async function run(a: ExportArgs): Promise<number> {
   const format = getFormat(a.format ?? 'bash');
   const mode = modeOf(a.mode);
+  // The hook's run (no --identity; ATMOS_IDENTITY from the environment does not count): the
+  // repository must be allowed before any of its YAML is read. Its record is read once, here, and
+  // checked against the resolved chain below. A directory where no identity applies in a
+  // repository that is not allowed gets the same refusal: knowing would take reading its YAML.
+  const record = a.identity ? undefined : admitHook(a.dir ?? process.cwd());
   const res = await resolveTarget(a);
   let change: EnvChange;
   route.push(res.identity ? mode : 'none', format.name);
@@ -55,12 +60,14 @@ export async function run(a: ExportArgs): Promise<number> {
   } else {
     // The hook's run (no --identity) needs an allowed repository; --identity is the user's choice.
     if (a.identity) noticeUntrusted(res);
-    else requireTrust(res);
+    else requireTrust(res, record);
     // Getters: the terminal check and process.stderr cost milliseconds, and a warm run (cache hit)
     // needs neither.
     const r = await getCredentials(res, {
       get login() { return implicitPolicy(a.login !== false); },
       get stderr() { return process.stderr; },
+      // The hook pins the account ids SSO resolves account names to (a cache miss only).
+      ...(a.identity ? {} : { onAccountId: async (hop, id) => (await import('../trust/accounts.ts')).pinAccountId(res, hop, id) }),
     });
     const role = roleOf(r.hop);
     if (mode === 'profile') change = await profileModeChange(res, r, role);
