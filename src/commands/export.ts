@@ -9,7 +9,7 @@ import { implicitPolicy, resolveTarget, roleOf } from '../credentials/target.ts'
 import { debug } from '../log.ts';
 import { clearEnv, identityEnv } from '../shell/env.ts';
 import { getFormat, type EnvChange } from '../shell/format.ts';
-import { admitHook, noticeUntrusted, requireTrust } from '../trust/trust.ts';
+import { admitHook, noticeUntrusted, requireRecord, requireTrust, type TrustRecord } from '../trust/trust.ts';
 import { assertNoHotMiss, route } from '../util/hot-state.ts';
 import { writeStdout } from '../util/stdio.ts';
 
@@ -47,11 +47,14 @@ export async function run(a: ExportArgs): Promise<number> {
   const format = getFormat(a.format ?? 'bash');
   const mode = modeOf(a.mode);
   // The hook's run (no --identity; ATMOS_IDENTITY from the environment does not count): the
-  // repository must be allowed before any of its YAML is read. Its record is read once, here, and
-  // checked against the resolved chain below. A directory where no identity applies in a
-  // repository that is not allowed gets the same refusal: knowing would take reading its YAML.
-  const record = a.identity ? undefined : admitHook(a.dir ?? process.cwd());
-  const res = await resolveTarget(a);
+  // repository must be allowed before any of its YAML is read. On a resolution cache miss,
+  // admitHook finds the root by file existence and reads its record before the engine runs; on a
+  // hit (no YAML read either) the record of the cached root is read. Either way once, and checked
+  // against the resolved chain below. A directory where no identity applies in a repository that
+  // is not allowed gets the same refusal: knowing would take reading its YAML.
+  let record: TrustRecord | null | undefined;
+  const res = await resolveTarget(a.identity ? a : { ...a, beforeParse: () => { record = admitHook(a.dir ?? process.cwd()); } });
+  if (!a.identity && record === undefined) record = res.root ? requireRecord(res.root) : null;
   let change: EnvChange;
   route.push(res.identity ? mode : 'none', format.name);
   if (!res.identity) {

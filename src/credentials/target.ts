@@ -13,6 +13,8 @@ export interface TargetArgs {
   dir?: string | undefined;
   profile?: string | undefined;
   identity?: string | undefined;
+  /** Called before any YAML is read (on a resolution cache miss): see resolveDirectoryCached. */
+  beforeParse?: (() => void) | undefined;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function resolveTarget(a: TargetArgs): Promise<Resolution> {
   // No copy of process.env (a copy reads every variable, a cost that grows with the user's
   // environment): the engine reads variables by name, through the prototype for the overlay.
   const env: NodeJS.ProcessEnv = a.identity ? Object.assign(Object.create(process.env) as NodeJS.ProcessEnv, { ATMOS_IDENTITY: a.identity }) : process.env;
-  return resolveDirectoryCached({ dir: resolvePath(a.dir ?? process.cwd()), profile: a.profile, env });
+  return resolveDirectoryCached({ dir: resolvePath(a.dir ?? process.cwd()), profile: a.profile, env, beforeParse: a.beforeParse });
 }
 
 /**

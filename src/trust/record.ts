@@ -149,7 +149,7 @@ export function readRecord(root: string): TrustRecord | null {
 
 /** Writes a record (atomically, 0600). Callers hold the trust lock. */
 export async function writeRecord(rec: TrustRecord): Promise<void> {
-  await writePrivateFile(recordFile(rec.root), `${JSON.stringify({ version: VERSION, ...rec }, null, 1)}\n`);
+  await writePrivateFile(recordFile(rec.root), `${JSON.stringify({ version: VERSION, ...rec })}\n`);
 }
 
 /** Removes the record of `key`; true when there was one. Callers hold the trust lock. */

@@ -165,8 +165,11 @@ function targetChange(rec: TrustRecord, hop: ChainHop, key: string, res: Resolut
 export function checkTrust(res: Resolution, record: TrustRecord | null | undefined = undefined): TrustVerdict {
   const hop = res.chain[0];
   if (!res.root || !res.identity || !hop) return { ok: true, root: res.root };
-  const root = repoKey(res.root);
-  const rec = record === undefined || (record && record.root !== root) ? readRecord(root) : record;
+  // The record already read is the one when it names this root (res.root is a real path already:
+  // no realpath call on the warm path); else it is looked up by the root's real path.
+  const given = record === null || (record && record.root === res.root) ? record : undefined;
+  const root = given ? given.root : repoKey(res.root);
+  const rec = given === undefined || (given && given.root !== root) ? readRecord(root) : given;
   const want = pinOf(hop);
   if (!rec) return { ok: false, root, ...notAllowed(root), pin: want };
   if (!rec.pins.some((p) => sameKind(p, want) && sameValues(p, want))) {
@@ -216,11 +219,15 @@ function realDir(d: string): string {
  */
 export function admitHook(dir: string, env: NodeJS.ProcessEnv = process.env): TrustRecord | null {
   const found = findConfigRoot(realDir(dir), env);
-  if (found === null) return null;
-  const rec = readRecord(found);
+  return found === null ? null : requireRecord(found);
+}
+
+/** The allow record of the repository at `root`; throws the hook's refusal when there is none. */
+export function requireRecord(root: string): TrustRecord {
+  const rec = readRecord(root);
   if (rec) return rec;
-  const root = repoKey(found);
-  throw untrusted({ root, ...notAllowed(root) });
+  const key = repoKey(root);
+  throw untrusted({ root: key, ...notAllowed(key) });
 }
 
 /**
