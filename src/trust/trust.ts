@@ -160,16 +160,15 @@ function targetChange(rec: TrustRecord, hop: ChainHop, key: string, res: Resolut
 /**
  * Compares a resolution's chain with the allow record of its repository: the root hop with the
  * pins, every hop's target with the pinned targets. Resolutions without an identity (nothing will
- * be fetched) are always ok. `record`: the record already read (admitHook), else looked up.
+ * be fetched) are always ok. `record`: the record already read (admitHook), if any.
  */
-export function checkTrust(res: Resolution, record: TrustRecord | null | undefined = undefined): TrustVerdict {
+export function checkTrust(res: Resolution, record?: TrustRecord | null): TrustVerdict {
   const hop = res.chain[0];
   if (!res.root || !res.identity || !hop) return { ok: true, root: res.root };
-  // The record already read is the one when it names this root (res.root is a real path already:
-  // no realpath call on the warm path); else it is looked up by the root's real path.
-  const given = record === null || (record && record.root === res.root) ? record : undefined;
-  const root = given ? given.root : repoKey(res.root);
-  const rec = given === undefined || (given && given.root !== root) ? readRecord(root) : given;
+  // The record already read is used when it names this root (res.root is a real path already: no
+  // realpath call on the warm path); anything else is looked up by the root's real path.
+  const root = record?.root === res.root ? res.root : repoKey(res.root);
+  const rec = record?.root === root ? record : readRecord(root);
   const want = pinOf(hop);
   if (!rec) return { ok: false, root, ...notAllowed(root), pin: want };
   if (!rec.pins.some((p) => sameKind(p, want) && sameValues(p, want))) {
