@@ -2,9 +2,9 @@
  * Where atmos.yaml files are merged from, and so which directory is the repository root, decided
  * by file existence alone: no file is opened. discoverConfig (config.ts) merges exactly these
  * locations and reports configRootOf() of them as its root, and the hook's trust check
- * (src/trust/gate.ts) calls findConfigRoot() before any YAML of a repository is read, so the two
- * can never disagree about the root. Kept apart from config.ts because the hot script bundles it:
- * config.ts reaches the YAML parser.
+ * (src/trust/trust.ts, admitHook) calls findConfigRoot() before any YAML of a repository is read,
+ * so the two can never disagree about the root. Kept apart from config.ts because the hot script
+ * bundles it, and config.ts reaches the YAML parser.
  *
  * The order is Atmos's loadConfigSources (pkg/config/load.go:898-933), lowest priority first:
  * the system dir, ~/.atmos, the nearest parent holding atmos.yaml/.atmos.yaml

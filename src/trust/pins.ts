@@ -1,8 +1,11 @@
 /**
  * What `atmos-auth allow` pins for a repository: the root of every identity chain its configuration
- * can produce, under every profile, and what each identity reaches (targets.ts). Profiles are included because switching ATMOS_PROFILE inside an
- * allowed repository is ordinary use and must not need a new allow, while every endpoint any
- * profile could send you to is exactly what the user is agreeing to. Offline: reads YAML only.
+ * can produce, under every profile, and the target of every identity (targets.ts: the account and
+ * permission set, role or MFA device its own hop reaches; its chain's other hops are identities of
+ * the same configuration, each pinned in turn). Profiles are included because switching
+ * ATMOS_PROFILE inside an allowed repository is ordinary use and must not need a new allow, while
+ * every endpoint, account and role any profile could send you to is exactly what the user is
+ * agreeing to. Offline: reads YAML only.
  */
 import { realpathSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';

@@ -35,8 +35,10 @@ export const TARGETS: Rules = {
   'github/oidc': null,
   'aws/saml': null,
   'aws/permission-set': {
-    // Atmos uses principal.account.id when set, else resolves principal.account.name through SSO
-    // (as fetch-chain.ts does); names match case-insensitively.
+    // principal.account.id wins when set, else principal.account.name is resolved through SSO
+    // ListAccounts (Atmos: resolveAccountID, pkg/auth/identities/aws/permission_set.go:381; here
+    // fetch-chain.ts). Names are folded to lower case because src/aws/portal.ts matches them so
+    // (Atmos compares them exactly, permission_set.go:391): the pin follows what atmos-auth uses.
     parts: (h) => (h.account.id ? ['id', h.account.id, h.permissionSet] : ['name', (h.account.name ?? '').toLowerCase(), h.permissionSet]),
     shown: ([, account = '', ps = '']) => [['account', account], ['permission set', ps]],
   },
