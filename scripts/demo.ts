@@ -75,7 +75,7 @@ writeFileSync(rc, [
 ].join('\n'));
 
 const steps: [string, string][] = [
-  ['Trust the repository once, as with direnv allow: it pins the SSO start URL and region', `atmos-auth allow ${repo}`],
+  ['Trust the repository once, as with direnv allow: it pins the SSO start URL and region, and the accounts and roles its identities reach', `atmos-auth allow ${repo}`],
   ['Enter the plat dev stacks as a developer: the hook signs in (browser step answered by the emulator) and exports the identity', `cd ${repo}/stacks/orgs/acme/plat/dev`],
   ['', 'show'],
   ['', 'atmos-auth whoami'],

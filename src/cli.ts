@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
         .epilog('On error nothing is printed on stdout (one message on stderr, non-zero exit). Where no identity applies, prints the lines that clear what atmos-auth set.\n\n'
           + '--format github (GitHub Actions): when $GITHUB_ENV is set, the variables are appended to that file by atmos-auth itself and stdout carries only ::add-mask:: lines for the secrets, so a step is just `atmos-auth export --format github` (do NOT redirect it into $GITHUB_ENV). Without $GITHUB_ENV the env-file text goes to stdout.\n\n'
           + 'Cached credentials are reused while at least ATMOS_AUTH_MIN_TTL seconds (default 900) remain.\n\n'
-          + 'Trust: in a repository you have not allowed (`atmos-auth allow`), or whose pinned start URL/region changed since, export without --identity makes no network call, serves no cached credentials and exits 3 with one line naming the command to run. With --identity it proceeds and names the start URL on stderr.'),
+          + 'Trust: in a repository you have not allowed (`atmos-auth allow`), export without --identity reads none of its YAML, makes no network call, serves no cached credentials and exits 3 with one line naming the command to run; the same when a pinned start URL/region, account, permission set or role changed since. With --identity it proceeds and names the start URL on stderr.'),
       async (a) => set(await runExport(a)))
     .command('login', 'sign in to SSO for an identity (default: the directory\'s) or a provider, and cache its credentials', (y) =>
       withResolveOptions(y)
@@ -154,12 +154,12 @@ async function main(argv: string[]): Promise<number> {
       y.option('init', { type: 'string', choices: ['zsh', 'bash', 'fish'], describe: 'print the atmos_auth_prompt shell function instead' })
         .option('zsh', { type: 'boolean', describe: 'escape % for zsh prompt expansion' }),
       async (a) => set(await (await import('./commands/prompt.ts')).run(a)))
-    .command('allow [dir]', 'trust the Atmos repository holding dir (default: the current one), as `direnv allow`: pins each provider\'s start URL and region', (y) =>
+    .command('allow [dir]', 'trust the Atmos repository holding dir (default: the current one), as `direnv allow`: pins each provider\'s start URL and region, and the accounts, permission sets and roles its identities reach', (y) =>
       y.positional('dir', { type: 'string', describe: 'a directory of the repository' })
         .option('profile', { type: 'string', describe: 'also pin this profile combination (every single profile is pinned anyway)' })
         .epilog('Until a repository is allowed, the hook and `export` make no network call, open no browser and serve no cached credentials there: '
-          + `\`export\` exits 3 with one line naming the command to run. A later change of a pinned value (a \`git pull\` pointing a provider at another start URL or region) needs a new allow; the message names the old and new value.\n\n`
-          + 'Explicit commands (login, exec, whoami, export --identity, credential-process) work without an allow, and say on stderr which start URL they sign in to. Records: trust.json in the config directory (see SECURITY.md).'),
+          + `\`export\` exits 3 with one line naming the command to run, without reading the repository's YAML. A later change of a pinned value (a \`git pull\` pointing a provider at another start URL or region, or an identity at an account, permission set or role no identity reached) needs a new allow; the message names the identity, the old and the new value, and a new allow shows what changed.\n\n`
+          + 'Explicit commands (login, exec, whoami, export --identity, credential-process) work without an allow, and say on stderr which start URL they sign in to. Records: trust/<hash>.json in the config directory, one per repository (see SECURITY.md).'),
       async (a) => set(await (await import('./commands/allow.ts')).run(a)))
     .command('deny [dir]', 'remove the allow record of the repository holding dir (default: the current one)', (y) =>
       y.positional('dir', { type: 'string', describe: 'a directory of the repository, or a path `atmos-auth allowed` lists' }),

@@ -5,18 +5,14 @@
  * ATMOS_CLI_CONFIG_PATH is unset), the directory itself, ATMOS_CLI_CONFIG_PATH.
  * Each config's `atmos.d/` and `.atmos.d/` fragments (the git root's first) merge below it.
  */
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { debug } from '../log.ts';
-import { gitRootOf, isDir, yamlFilesUnder, type Trace } from './fsutil.ts';
-import { isFileLike } from './repo-files.ts';
+import { configFileIn, configLocations, configRootOf, type ConfigLocation } from './config-root.ts';
+import { gitRootOf, isDir, yamlFilesUnder } from './fsutil.ts';
 import { deepMerge } from './merge.ts';
 import { mergeProvisioned } from './provisioned.ts';
 import type { Reader } from './reader.ts';
 import { isPlainMap, type YamlMap } from './yaml.ts';
-
-const CONFIG_NAMES = ['atmos.yaml', 'atmos.yml', '.atmos.yaml', '.atmos.yml'];
-const SYSTEM_DIR = '/usr/local/etc/atmos';
 
 /** The merged base configuration (before profiles) and where it came from. */
 export interface BaseConfig {
@@ -28,44 +24,20 @@ export interface BaseConfig {
   sources: string[];
 }
 
+export { configFileIn };
+
 /**
- * The config file of a directory, if any. Anything there but a directory counts (a FIFO named
- * atmos.yaml is then refused when read, naming it, instead of making the repository look absent).
+ * Discovers and merges atmos.yaml for `reader.cwd`. Which files, in which order, and so the root,
+ * come from configLocations (config-root.ts), which decides by file existence alone: the hook's
+ * trust check finds the same root without reading any of them.
  */
-export function configFileIn(dir: string, trace?: Trace): string | undefined {
-  for (const n of CONFIG_NAMES) {
-    const p = join(dir, n);
-    if (isFileLike(p)) return p;
-    trace?.missing(p);
-  }
-  return undefined;
-}
-
-/** Atmos's hasLocalAtmosConfig: any of atmos.yaml, .atmos.yaml, .atmos/, .atmos.d/, atmos.d/. */
-function hasLocalConfig(dir: string, trace: Trace): boolean {
-  if (configFileIn(dir, trace) !== undefined) return true;
-  for (const n of ['.atmos', '.atmos.d', 'atmos.d']) {
-    if (isDir(join(dir, n))) return true;
-    trace.missing(join(dir, n));
-  }
-  return false;
-}
-
-/** Discovers and merges atmos.yaml for `reader.cwd`. */
 export function discoverConfig(reader: Reader): BaseConfig {
   const { env, cwd, trace } = reader;
-  const envPath = env.ATMOS_CLI_CONFIG_PATH || '';
-  const local = hasLocalConfig(cwd, trace);
-  const home = env.HOME || homedir();
-  const loaded = new Set<string>();
+  const locations = configLocations(cwd, env, trace);
   const sources: string[] = [];
   let config: YamlMap = {};
-  let root: string | null = null;
 
-  const merge = (dir: string, project: boolean, fragments: boolean) => {
-    const file = configFileIn(dir, trace);
-    if (!file || loaded.has(file)) return;
-    loaded.add(file);
+  const merge = ({ dir, file, fragments }: ConfigLocation) => {
     // A directory discovery chose: its files may be read, symlinks may not lead out of it.
     reader.confine.add(dir);
     if (fragments) {
@@ -82,30 +54,13 @@ export function discoverConfig(reader: Reader): BaseConfig {
     if (isPlainMap(content)) config = deepMerge(config, content) as YamlMap;
     sources.push(file);
     debug(`config: merged ${file}`);
-    if (project) root = dir;
   };
 
-  merge(SYSTEM_DIR, false, false);
-  merge(join(home, '.atmos'), false, true);
-  if (!envPath && !local) {
-    for (let d = dirname(cwd); ; d = dirname(d)) {
-      if (configFileIn(d, trace)) { merge(d, true, true); break; }
-      if (dirname(d) === d) break;
-    }
-    if (env.ATMOS_GIT_ROOT_BASEPATH !== 'false') {
-      const g = gitRootOf(cwd);
-      if (g && g !== cwd) merge(g, true, true);
-    }
-  }
-  merge(cwd, true, true);
-  if (envPath) {
-    const p = resolvePath(cwd, envPath);
-    merge(isFileLike(p) ? dirname(p) : p, true, true);
-  }
+  for (const l of locations) merge(l);
   // No directory mtimes are traced for discovery: every place looked at was recorded as a probe
   // (trace.missing), so a config appearing there is noticed, while unrelated files created in a
   // busy parent (the git root, /tmp, $HOME) do not make every cached answer look stale.
-  return { root, config, sources };
+  return { root: configRootOf(locations), config, sources };
 }
 
 function mergeFragments(reader: Reader, dir: string, config: YamlMap): YamlMap {

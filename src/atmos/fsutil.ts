@@ -40,7 +40,9 @@ export function gitRootOf(dir: string): string | undefined {
   let cur = dir;
   let found: string | undefined;
   for (;;) {
-    try { statSync(join(cur, '.git')); found = cur; break; } catch { /* keep looking */ }
+    // throwIfNoEntry: the hook's trust check walks up here on every `cd`, and an ENOENT exception
+    // per level costs more than the stat itself.
+    try { if (statSync(join(cur, '.git'), { throwIfNoEntry: false })) { found = cur; break; } } catch { /* keep looking */ }
     const up = dirname(cur);
     if (up === cur) break;
     cur = up;

@@ -194,6 +194,11 @@ export interface CachedResolveOptions {
   profile?: string | undefined;
   env?: NodeJS.ProcessEnv;
   cacheDir?: string;
+  /**
+   * Called on a miss, before any YAML is read; may throw to stop there (the hook's trust check,
+   * src/trust/trust.ts admitHook: a repository that is not allowed is never read).
+   */
+  beforeParse?: (() => void) | undefined;
 }
 
 /**
@@ -207,6 +212,7 @@ export async function resolveDirectoryCached(opts: CachedResolveOptions): Promis
   const cacheDir = opts.cacheDir ?? paths.cache;
   const hit = readResolution(k, cacheDir);
   if (hit) return hit;
+  opts.beforeParse?.();
   route.push('resolve');
   const seen = new Map<string, string | null>();
   // Within the resolution deadline: whatever the repository holds, the hook's run ends.

@@ -12,7 +12,7 @@ import type { Resolution } from '../atmos/types.ts';
 import { debug } from '../log.ts';
 import { ambientEnv, clearEnv, identityEnv, withIdentityVars } from '../shell/env.ts';
 import { getFormat, type EnvChange } from '../shell/format.ts';
-import { noticeUntrusted, requireTrust } from '../trust/trust.ts';
+import { admitHook, noticeUntrusted, requireRecord, requireTrust, type TrustRecord } from '../trust/trust.ts';
 import { assertNoHotMiss, route } from '../util/hot-state.ts';
 import { writeStdout } from '../util/stdio.ts';
 
@@ -63,7 +63,15 @@ function refuseUnsupported(res: Resolution): number {
 export async function run(a: ExportArgs): Promise<number> {
   const format = getFormat(a.format ?? 'bash');
   const mode = modeOf(a.mode);
-  const res = await resolveTarget(a);
+  // The hook's run (no --identity; ATMOS_IDENTITY from the environment does not count): the
+  // repository must be allowed before any of its YAML is read. On a resolution cache miss,
+  // admitHook finds the root by file existence and reads its record before the engine runs; on a
+  // hit (no YAML read either) the record of the cached root is read. Either way once, and checked
+  // against the resolved chain below. A directory where no identity applies in a repository that
+  // is not allowed gets the same refusal: knowing would take reading its YAML.
+  let record: TrustRecord | null | undefined;
+  const res = await resolveTarget(a.identity ? a : { ...a, beforeParse: () => { record = admitHook(a.dir ?? process.cwd()); } });
+  if (!a.identity && record === undefined) record = res.root ? requireRecord(res.root) : null;
   let change: EnvChange;
   route.push(res.identity ? mode : 'none', format.name);
   if (!res.identity) {
@@ -74,7 +82,7 @@ export async function run(a: ExportArgs): Promise<number> {
     return refuseUnsupported(res);
   } else if (isStandaloneAmbient(res)) {
     if (a.identity) noticeUntrusted(res);
-    else requireTrust(res);
+    else requireTrust(res, record);
     const hop = res.chain[0]!;
     debug(`export: ${res.identity} is ${hop.kind}: the environment's credentials stay as they are`);
     route.push('ambient');
@@ -82,12 +90,14 @@ export async function run(a: ExportArgs): Promise<number> {
   } else {
     // The hook's run (no --identity) needs an allowed repository; --identity is the user's choice.
     if (a.identity) noticeUntrusted(res);
-    else requireTrust(res);
+    else requireTrust(res, record);
     // Getters: the terminal check and process.stderr cost milliseconds, and a warm run (cache hit)
     // needs neither.
     const r = await getCredentials(res, {
       get login() { return implicitPolicy(a.login !== false); },
       get stderr() { return process.stderr; },
+      // The hook pins the account ids SSO resolves account names to (a cache miss only).
+      ...(a.identity ? {} : { onAccountId: async (hop, id) => (await import('../trust/accounts.ts')).pinAccountId(res, hop, id) }),
     });
     const role = roleOf(r.hop);
     if (mode === 'profile') change = await profileModeChange(res, r, role);

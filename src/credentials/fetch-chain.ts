@@ -222,6 +222,7 @@ class ChainFetcher {
       const name = hop.account.name ?? '';
       accountId = await this.translate(() => this.withToken((t) => accountIdByName(p, t, name, this.ctx(hop, { accountName: name }))), hop);
       debug(`account ${name} is ${accountId}`);
+      await this.opts.onAccountId?.(hop, accountId);
     }
     const id = accountId;
     debug(`GetRoleCredentials ${hop.permissionSet} in ${hop.account.name ?? ''} (${id}) for ${hop.name}`);

@@ -26,6 +26,11 @@ export interface GetCredentialsOptions {
   signal?: AbortSignal;
   /** Reuse cached credentials with at least this many seconds left (default ATMOS_AUTH_MIN_TTL or 900). */
   minTtl?: number;
+  /**
+   * Called when SSO resolves an account name of the chain to an id, before that account's
+   * credentials are fetched; may throw to stop (the hook pins the first answer: src/trust/accounts.ts).
+   */
+  onAccountId?: (hop: Extract<ChainHop, { kind: 'aws/permission-set' }>, accountId: string) => Promise<void>;
 }
 
 /** Credentials for the resolution's identity, and whether they came from the cache. */

@@ -19,6 +19,8 @@ export interface TargetArgs {
   stack?: string | undefined;
   /** A terraform component of that stack (`--component`/`-c`): its `auth:` section applies. */
   component?: string | undefined;
+  /** Called before any YAML is read (on a resolution cache miss): see resolveDirectoryCached. */
+  beforeParse?: (() => void) | undefined;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function resolveTarget(a: TargetArgs): Promise<Resolution> {
   // environment): the engine reads variables by name, through the prototype for the overlay.
   const env: NodeJS.ProcessEnv = a.identity ? Object.assign(Object.create(process.env) as NodeJS.ProcessEnv, { ATMOS_IDENTITY: a.identity }) : process.env;
   if (a.stack !== undefined || a.component !== undefined) return resolveSelected(a, env);
-  return resolveDirectoryCached({ dir: resolvePath(a.dir ?? process.cwd()), profile: a.profile, env });
+  return resolveDirectoryCached({ dir: resolvePath(a.dir ?? process.cwd()), profile: a.profile, env, beforeParse: a.beforeParse });
 }
 
 /**

@@ -1,8 +1,11 @@
 /**
  * What `atmos-auth allow` pins for a repository: the root of every identity chain its configuration
- * can produce, under every profile. Profiles are included because switching ATMOS_PROFILE inside an
- * allowed repository is ordinary use and must not need a new allow, while every endpoint any
- * profile could send you to is exactly what the user is agreeing to. Offline: reads YAML only.
+ * can produce, under every profile, and the target of every identity (targets.ts: the account and
+ * permission set, role or MFA device its own hop reaches; its chain's other hops are identities of
+ * the same configuration, each pinned in turn). Profiles are included because switching
+ * ATMOS_PROFILE inside an allowed repository is ordinary use and must not need a new allow, while
+ * every endpoint, account and role any profile could send you to is exactly what the user is
+ * agreeing to. Offline: reads YAML only.
  */
 import { realpathSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
@@ -14,12 +17,18 @@ import { applyProfiles, availableProfiles, findProfileDir, loadProfile, profileL
 import { Reader } from '../atmos/reader.ts';
 import type { YamlMap } from '../atmos/yaml.ts';
 import { AtmosAuthError } from '../errors.ts';
+import { dict } from './record.ts';
+import { targetKey } from './targets.ts';
 import { pinOf, PINNED_FIELDS, type Pin } from './trust.ts';
 
 /** The pins of one repository, and what could not be read (broken profiles, broken identities). */
 export interface RepoPins {
   root: string;
   pins: Pin[];
+  /** Every target any identity of any profile reaches (targets.ts), sorted. */
+  targets: string[];
+  /** Identity name (lower case) -> indexes into `targets` of what its own hop reaches. */
+  identities: Record<string, number[]>;
   /** Profiles whose configuration was read ('' = no profile). */
   profiles: string[];
   /** Problems met on the way (each skipped, not pinned). */
@@ -63,17 +72,25 @@ export function repoPins(dir: string, env: NodeJS.ProcessEnv = process.env, prof
   }
   const pins: Pin[] = [];
   const seen = new Set<string>();
+  const reach = new Map<string, Set<string>>();
   for (const [profile, config] of configs) {
     const auth = authOf(config);
     for (const id of auth.identities.values()) {
-      let hop;
+      let chain;
       try {
-        hop = buildChain(id.name, auth)[0];
+        chain = buildChain(id.name, auth);
       } catch (err) {
         problems.push(`${profile ? `profile ${profile}, ` : ''}identity ${id.name}: ${(err as Error).message}`);
         continue;
       }
+      const hop = chain[0];
       if (!hop) continue;
+      const own = targetKey(chain[chain.length - 1]!);
+      if (own !== null) {
+        const who = reach.get(own) ?? new Set<string>();
+        who.add(id.name.toLowerCase());
+        reach.set(own, who);
+      }
       const pin = pinOf(hop);
       const key = JSON.stringify([pin.kind, pin.name.toLowerCase(), PINNED_FIELDS[pin.kind].map(([f]) => pin.values[f] ?? '')]);
       if (seen.has(key)) continue;
@@ -82,5 +99,10 @@ export function repoPins(dir: string, env: NodeJS.ProcessEnv = process.env, prof
     }
   }
   pins.sort((a, b) => a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind));
-  return { root, pins, profiles: configs.map(([p]) => p), problems: [...new Set(problems)] };
+  const targets = [...reach.keys()].sort();
+  const identities: Record<string, number[]> = dict();
+  targets.forEach((t, i) => {
+    for (const who of reach.get(t)!) (identities[who] ??= []).push(i);
+  });
+  return { root, pins, targets, identities, profiles: configs.map(([p]) => p), problems: [...new Set(problems)] };
 }

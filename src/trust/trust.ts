@@ -1,40 +1,26 @@
 /**
  * Trusted repositories, as `direnv allow`: a repository root (realpath) is allowed together with
- * the endpoints its configuration sends you to (each root provider's start URL and region, and the
- * like for other kinds: pins.ts). The record lives in `<config>/trust.json` (0600, atomic writes).
+ * the endpoints its configuration sends you to (each chain root's start URL and region, and the
+ * like for other kinds: PINNED_FIELDS) and the accounts and roles its identities reach (targets.ts).
+ * Records: record.ts (one 0600 file per repository).
  *
- * This module is on the warm path of `export`: it reads one small JSON file and compares the
- * Resolution's root hop with the pins; it imports no YAML code and no SDK.
+ * The hook's `export` asks twice: admitHook() before anything of the repository is read (finds the
+ * root by file existence, reads its record: a repository that is not allowed stops there, no YAML
+ * opened), then requireTrust() on the resolved chain, in memory, against that same record.
+ *
+ * This module is on the warm path of `export`: it imports no YAML code, no SDK and no lock.
  */
 import { realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
+import { findConfigRoot } from '../atmos/config-root.ts';
 import type { ChainHop, Resolution } from '../atmos/types.ts';
 import { AtmosAuthError } from '../errors.ts';
-import { debug, writeStderr } from '../log.ts';
-import { paths } from '../paths.ts';
+import { writeStderr } from '../log.ts';
 import { posixQuote } from '../shell/formats/posix.ts';
-import { readPrivateFile, writePrivateFile } from '../util/secure-file.ts';
+import { legacyAllowed, own, readRecord, repoKey, type Pin, type TrustRecord } from './record.ts';
+import { decodeTarget, describeTarget, shownTarget, targetKey } from './targets.ts';
 
-/** One pinned root of an identity chain: its kind, name and endpoint-like values. */
-export interface Pin {
-  kind: ChainHop['kind'];
-  /** Provider (or aws/user identity) name as written. */
-  name: string;
-  /** Field -> value, e.g. start_url, region (absent values are ''). */
-  values: Record<string, string>;
-}
-
-/** The allow record of one repository. */
-export interface TrustRecord {
-  root: string;
-  allowedAt: string;
-  pins: Pin[];
-}
-
-interface TrustFile {
-  version: 1;
-  repos: Record<string, TrustRecord>;
-}
+export { readRecord, repoKey, type Pin, type TrustRecord };
 
 /** Exit status of a refused `export` (not allowed, or a pinned value changed). */
 export const UNTRUSTED_EXIT = 3;
@@ -42,20 +28,6 @@ export const UNTRUSTED_EXIT = 3;
 /** `export` (or the hook) in a repository that is not allowed, or whose pins changed. */
 export class UntrustedRepositoryError extends AtmosAuthError {
   override readonly exitCode: number = UNTRUSTED_EXIT;
-}
-
-/** Path of the trust records. */
-export function trustFile(): string {
-  return join(paths.config, 'trust.json');
-}
-
-/** The key of a repository root: its real path (a symlinked checkout is the same repository). */
-export function repoKey(root: string): string {
-  try {
-    return realpathSync.native(root);
-  } catch {
-    return root;
-  }
 }
 
 /** The fields of a root hop that an allow pins, by kind, with the words used in messages. */
@@ -75,6 +47,11 @@ export const PINNED_FIELDS: Record<ChainHop['kind'], [field: string, label: stri
   // Nothing is ever fetched through it.
   'unsupported': [],
 };
+
+/** The pinned fields of a kind read from a record (none for a kind this version does not know). */
+function pinnedFields(kind: string): [field: string, label: string][] {
+  return Object.hasOwn(PINNED_FIELDS, kind) ? PINNED_FIELDS[kind as ChainHop['kind']] : [];
+}
 
 /** The pin a chain's root hop amounts to. */
 export function pinOf(hop: ChainHop): Pin {
@@ -108,56 +85,14 @@ export function pinOf(hop: ChainHop): Pin {
 
 /** `acme-sso (aws/iam-identity-center) at https://... (us-east-1)`: a pin in words. */
 export function describePin(p: Pin): string {
-  const fields = PINNED_FIELDS[p.kind].map(([f, label]) => `${label} ${p.values[f] || '(none)'}`);
+  const fields = pinnedFields(p.kind).map(([f, label]) => `${label} ${p.values[f] || '(none)'}`);
   return `${p.name} (${p.kind}${fields.length ? `, ${fields.join(', ')}` : ''})`;
-}
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function parsePin(v: unknown): Pin | null {
-  if (!isObj(v) || typeof v.kind !== 'string' || typeof v.name !== 'string' || !isObj(v.values)) return null;
-  if (!(v.kind in PINNED_FIELDS)) return null;
-  const values: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v.values)) if (typeof x === 'string') values[k] = x;
-  return { kind: v.kind as ChainHop['kind'], name: v.name, values };
-}
-
-/** Every record. A missing or corrupted file means nothing is allowed (fail closed). */
-export function readTrust(): Record<string, TrustRecord> {
-  const text = readPrivateFile(trustFile());
-  if (text === null) return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    debug(`trust: ${trustFile()} is not valid JSON: treating every repository as not allowed`);
-    return {};
-  }
-  if (!isObj(raw) || raw.version !== 1 || !isObj(raw.repos)) return {};
-  const out: Record<string, TrustRecord> = {};
-  for (const [root, r] of Object.entries(raw.repos)) {
-    if (!isObj(r) || !Array.isArray(r.pins)) continue;
-    const pins = r.pins.map(parsePin).filter((p): p is Pin => p !== null);
-    out[root] = { root, allowedAt: typeof r.allowedAt === 'string' ? r.allowedAt : '', pins };
-  }
-  return out;
-}
-
-/** Writes every record (atomically, 0600). Callers hold the trust lock. */
-export async function writeTrust(repos: Record<string, TrustRecord>): Promise<void> {
-  const body: TrustFile = { version: 1, repos };
-  await writePrivateFile(trustFile(), `${JSON.stringify(body, null, 2)}\n`);
-}
-
-/** The record of the repository at `root`, or null. */
-export function recordFor(root: string): TrustRecord | null {
-  return readTrust()[repoKey(root)] ?? null;
 }
 
 /** What the trust check found for one resolution. */
 export type TrustVerdict =
   | { ok: true; root: string | null }
-  | { ok: false; root: string; why: 'not-allowed' | 'changed' | 'new'; detail: string; pin: Pin };
+  | { ok: false; root: string; why: 'not-allowed' | 'legacy' | 'changed' | 'new' | 'target'; detail: string; pin: Pin };
 
 /** The one command that allows `root`, quoted for a POSIX shell when it needs to be. */
 export function allowCommand(root: string): string {
@@ -165,7 +100,7 @@ export function allowCommand(root: string): string {
 }
 
 /** Control characters and newlines out of a value shown in a one-line message. */
-function shown(s: string): string {
+export function shown(s: string): string {
   return JSON.stringify(s).slice(1, -1);
 }
 
@@ -174,44 +109,141 @@ function sameKind(p: Pin, q: Pin): boolean {
 }
 
 function sameValues(p: Pin, q: Pin): boolean {
-  return PINNED_FIELDS[p.kind].every(([f]) => (p.values[f] ?? '') === (q.values[f] ?? ''));
+  return pinnedFields(p.kind).every(([f]) => (p.values[f] ?? '') === (q.values[f] ?? ''));
+}
+
+/** Why there is no record for `root`: never allowed, or allowed by version 1 (endpoints only). */
+function notAllowed(root: string): { why: 'not-allowed' | 'legacy'; detail: string } {
+  if (legacyAllowed().includes(root)) {
+    return { why: 'legacy', detail: `${shown(root)} was allowed by an older atmos-auth, which pinned sign-in endpoints only: atmos-auth now pins accounts and roles too` };
+  }
+  return { why: 'not-allowed', detail: `${shown(root)} is not allowed` };
+}
+
+/** True when the target `key` (of a hop in a chain rooted at `root`) is within the record. */
+function pinnedTarget(rec: TrustRecord, key: string, root: ChainHop | undefined): boolean {
+  if (rec.targets.includes(key)) return true;
+  // A permission set named by account id is pinned when a pinned account name resolved to it.
+  const t = decodeTarget(key);
+  if (root?.kind !== 'aws/iam-identity-center' || t?.kind !== 'aws/permission-set' || t.parts[0] !== 'id') return false;
+  for (const [name, id] of Object.entries(own(rec.accounts, root.startUrl) ?? {})) {
+    if (id === t.parts[1] && rec.targets.includes(JSON.stringify([t.kind, 'name', name, t.parts[2] ?? '']))) return true;
+  }
+  return false;
 }
 
 /**
- * Compares a resolution's root hop with the allow record of its repository. Resolutions without an
- * identity (nothing will be fetched) are always ok.
+ * How target `key` differs from `before` (what the same identity reached at allow time), in words:
+ * `account changed from A to B`; null when the identity reached nothing of the same kind.
  */
-export function checkTrust(res: Resolution, record: TrustRecord | null | undefined = undefined): TrustVerdict {
+export function targetChangeWords(before: string[], key: string): string | null {
+  const kind = decodeTarget(key)?.kind;
+  const same = before.filter((k) => decodeTarget(k)?.kind === kind);
+  if (!same.length) return null;
+  const changes: string[] = [];
+  for (const [label, value] of shownTarget(key)) {
+    const was = [...new Set(same.flatMap((k) => shownTarget(k).filter(([l]) => l === label).map(([, v]) => v)))];
+    if (!was.includes(value)) changes.push(`${label} changed from ${was.map(shown).join(' or ')} to ${shown(value)}`);
+  }
+  if (!changes.length) changes.push(`now reaches ${shown(describeTarget(key))} (was ${same.map((k) => shown(describeTarget(k))).join(' or ')})`);
+  return changes.join(', ');
+}
+
+/** A target with its kind, for messages: `aws/assume-role role arn:...`. */
+export function describeKindTarget(key: string): string {
+  return `${decodeTarget(key)?.kind ?? '?'} ${shown(describeTarget(key))}`;
+}
+
+/** `identity X: account changed from A to B`: how hop's target differs from what X reached at allow time. */
+function targetChange(rec: TrustRecord, hop: ChainHop, key: string, res: Resolution): string {
+  const who = `identity ${shown(hop.name)}${res.identity && hop.name !== res.identity ? ` (in the chain of ${shown(res.identity)})` : ''}`;
+  const before = (own(rec.identities, hop.name.toLowerCase()) ?? []).map((i) => rec.targets[i]).filter((k): k is string => typeof k === 'string');
+  const words = targetChangeWords(before, key);
+  if (words) return `${who}: ${words} since you allowed it`;
+  const was = before.length ? ` (was ${before.map(describeKindTarget).join(' or ')})` : ' (new since you allowed it)';
+  return `${who}${was}: ${describeKindTarget(key)} is not among the accounts and roles you allowed`;
+}
+
+/**
+ * Compares a resolution's chain with the allow record of its repository: the root hop with the
+ * pins, every hop's target with the pinned targets. Resolutions without an identity (nothing will
+ * be fetched) are always ok. `record`: the record already read (admitHook), if any.
+ */
+export function checkTrust(res: Resolution, record?: TrustRecord | null): TrustVerdict {
   const hop = res.chain[0];
   if (!res.root || !res.identity || !hop) return { ok: true, root: res.root };
-  const root = repoKey(res.root);
-  const rec = record === undefined ? recordFor(root) : record;
+  // The record already read is used when it names this root (res.root is a real path already: no
+  // realpath call on the warm path); anything else is looked up by the root's real path.
+  const root = record?.root === res.root ? res.root : repoKey(res.root);
+  const rec = record?.root === root ? record : readRecord(root);
   const want = pinOf(hop);
-  if (!rec) return { ok: false, root, why: 'not-allowed', detail: `${shown(root)} is not allowed`, pin: want };
-  if (rec.pins.some((p) => sameKind(p, want) && sameValues(p, want))) return { ok: true, root };
-  const same = rec.pins.filter((p) => sameKind(p, want));
-  if (same.length === 0) {
-    return { ok: false, root, why: 'new', detail: `${shown(root)}: ${shown(describePin(want))} was not in its configuration when you allowed it`, pin: want };
+  if (!rec) return { ok: false, root, ...notAllowed(root), pin: want };
+  if (!rec.pins.some((p) => sameKind(p, want) && sameValues(p, want))) {
+    const same = rec.pins.filter((p) => sameKind(p, want));
+    if (same.length === 0) {
+      return { ok: false, root, why: 'new', detail: `${shown(root)}: ${shown(describePin(want))} was not in its configuration when you allowed it`, pin: want };
+    }
+    const changes: string[] = [];
+    for (const [f, label] of PINNED_FIELDS[want.kind]) {
+      const now = want.values[f] ?? '';
+      const before = [...new Set(same.map((p) => p.values[f] ?? ''))];
+      if (!before.includes(now)) changes.push(`${label} changed from ${before.map((b) => shown(b || '(none)')).join(' or ')} to ${shown(now || '(none)')}`);
+    }
+    return { ok: false, root, why: 'changed', detail: `${shown(root)}: ${want.kind} provider ${shown(want.name)}: ${changes.join(', ')} since you allowed it`, pin: want };
   }
-  const changes: string[] = [];
-  for (const [f, label] of PINNED_FIELDS[want.kind]) {
-    const now = want.values[f] ?? '';
-    const before = [...new Set(same.map((p) => p.values[f] ?? ''))];
-    if (!before.includes(now)) changes.push(`${label} changed from ${before.map((b) => shown(b || '(none)')).join(' or ')} to ${shown(now || '(none)')}`);
+  for (const h of res.chain) {
+    const key = targetKey(h);
+    if (key === null || pinnedTarget(rec, key, hop)) continue;
+    return { ok: false, root, why: 'target', detail: `${shown(root)}: ${targetChange(rec, h, key, res)}`, pin: want };
   }
-  return { ok: false, root, why: 'changed', detail: `${shown(root)}: ${want.kind} provider ${shown(want.name)}: ${changes.join(', ')} since you allowed it`, pin: want };
+  return { ok: true, root };
+}
+
+/** The refusal of the hook, one line: what is wrong and the command that allows the repository. */
+export function untrusted(v: { why: string; detail: string; root: string }): UntrustedRepositoryError {
+  const what = v.why === 'not-allowed'
+    ? 'atmos-auth will not sign in for it until you allow it'
+    : v.why === 'legacy' ? 'review its configuration, then allow it again' : 'check the change, then allow it again';
+  return new UntrustedRepositoryError(`${v.detail}; ${what}: ${allowCommand(v.root)}`);
+}
+
+function realDir(d: string): string {
+  const abs = resolvePath(d);
+  try {
+    return realpathSync.native(abs);
+  } catch {
+    return abs;
+  }
+}
+
+/**
+ * The hook's first step, before anything of the repository is read: finds the repository root of
+ * `dir` by file existence (the root discoverConfig reports: config-root.ts) and returns its allow
+ * record; throws UntrustedRepositoryError when there is none, so no manifest, profile or
+ * atmos.yaml of a repository that is not allowed is ever opened, as `direnv` evaluates no
+ * `.envrc` before `direnv allow`. Null outside any repository (nothing to sign in for).
+ */
+export function admitHook(dir: string, env: NodeJS.ProcessEnv = process.env): TrustRecord | null {
+  const found = findConfigRoot(realDir(dir), env);
+  return found === null ? null : requireRecord(found);
+}
+
+/** The allow record of the repository at `root`; throws the hook's refusal when there is none. */
+export function requireRecord(root: string): TrustRecord {
+  const rec = readRecord(root);
+  if (rec) return rec;
+  const key = repoKey(root);
+  throw untrusted({ root: key, ...notAllowed(key) });
 }
 
 /**
  * For commands that run on their own (the hook's `export`): throws UntrustedRepositoryError, one
- * line naming the repository and the command that allows it, before anything touches the network
- * or the credentials cache.
+ * line naming the repository, what changed and the command that allows it, before anything
+ * touches the network or the credentials cache. `record`: as checkTrust's.
  */
-export function requireTrust(res: Resolution): void {
-  const v = checkTrust(res);
-  if (v.ok) return;
-  const what = v.why === 'not-allowed' ? 'atmos-auth will not sign in for it until you allow it' : 'check the change, then allow it again';
-  throw new UntrustedRepositoryError(`${v.detail}; ${what}: ${allowCommand(v.root)}`);
+export function requireTrust(res: Resolution, record?: TrustRecord | null): void {
+  const v = checkTrust(res, record);
+  if (!v.ok) throw untrusted(v);
 }
 
 /**

@@ -86,7 +86,8 @@ test('edited manifest: the stage default identity changes with it', async () => 
 });
 
 test('edited profile: the permission set changes, credentials fetched for the new chain', async () => {
-  const restore = edit('profiles/developers/atmos.yaml', 'name: TerraformApplyAccess\n        account:\n          name: plat-dev', 'name: TerraformStateAccess\n        account:\n          name: plat-dev');
+  // TerraformPlanAccess in plat-dev is pinned (profile managers reaches it): no new allow (SECURITY.md, Trust).
+  const restore = edit('profiles/developers/atmos.yaml', 'name: TerraformApplyAccess\n        account:\n          name: plat-dev', 'name: TerraformPlanAccess\n        account:\n          name: plat-dev');
   fake.clearLog();
   const { env, stderr } = await exportEnv();
   assert.match(stderr, /resolution cache: stale, .*developers\/atmos\.yaml changed/);

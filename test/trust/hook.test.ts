@@ -1,6 +1,7 @@
 // The hook in real shells (bash, zsh, fish) with the built CLI and the emulator, in a repository
 // that is not allowed: the hint appears once for the repository (not again for another stack of
-// it), nothing is set, no request reaches the emulator; after `atmos-auth allow` and a refresh the
+// it, nor for its root, where no identity applies: the hook does not read the YAML of a repository
+// that is not allowed, so it cannot tell), nothing is set, no request reaches the emulator; after `atmos-auth allow` and a refresh the
 // identity is applied.
 import { spawn } from 'node:child_process';
 import { test } from 'uvu';
@@ -31,6 +32,8 @@ for (const shell of ['bash', 'zsh', 'fish'] as const) {
       `source '${hook}'`,
       `cd '${sb.stackDir('plat/dev')}'`, h,
       `cd '${sb.stackDir('plat/prod')}'`, h,
+      // The repository's root has no identity: the same repository, so no second hint.
+      `cd '${sb.acme}'`, h,
       `cd '${sb.stackDir('plat/dev')}'`, h,
       show(shell, 'ATMOS_AUTH_IDENTITY'), show(shell, 'AWS_ACCESS_KEY_ID'), show(shell, 'AWS_PROFILE'),
     ].join('\n');

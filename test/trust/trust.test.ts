@@ -4,7 +4,7 @@
 // without an allow and name the start URL they use.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeAws } from '../fake-aws/server.ts';
 import { cli, parseExports, sandbox } from '../e2e/helpers.ts';
@@ -14,7 +14,13 @@ const sb = sandbox(fake, {}, { allow: false });
 const dev = sb.stackDir('plat/dev');
 const yaml = join(sb.acme, 'atmos.yaml');
 const original = readFileSync(yaml, 'utf8');
-const trustJson = join(sb.home, '.config/atmos-auth/trust.json');
+const trustDir = join(sb.home, '.config/atmos-auth/trust');
+/** The one allow record (a file per repository under <config>/trust/). */
+const recordFile = () => {
+  const files = readdirSync(trustDir).filter((f) => f.endsWith('.json'));
+  assert.is(files.length, 1, files.join(' '));
+  return join(trustDir, files[0]!);
+};
 
 test.after(async () => {
   await fake.close();
@@ -85,7 +91,8 @@ test('allow: records the repository (0600) and export works, quietly', async () 
   assert.match(a.stdout, /acme-sso \(aws\/iam-identity-center, start URL https:\/\/acme\.awsapps\.com\/start\/, region us-east-1\)/);
   assert.match(a.stdout, /github-oidc \(github\/oidc, audience sts\.amazonaws\.com/, 'every profile\'s providers are pinned');
   assert.match(a.stdout, /superadmin \(aws\/user, MFA device arn:aws:iam::100000000003:mfa\/superadmin/);
-  assert.is(statSync(trustJson).mode & 0o777, 0o600);
+  assert.is(statSync(recordFile()).mode & 0o777, 0o600);
+  assert.is(statSync(trustDir).mode & 0o777, 0o700);
   const r = await cli(sb, ['export'], { cwd: dev });
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stderr, '');
@@ -167,12 +174,13 @@ test('re-allow after reverting restores export; deny removes the record', async 
 test('a trust file open to others is refused, not trusted', async () => {
   assert.is((await cli(sb, ['allow', sb.acme])).code, 0);
   const { chmodSync } = await import('node:fs');
-  chmodSync(trustJson, 0o666);
+  const file = recordFile();
+  chmodSync(file, 0o666);
   const r = await cli(sb, ['export'], { cwd: dev });
   assert.not.equal(r.code, 0);
   assert.is(r.stdout, '');
-  assert.match(r.stderr, /refusing to use .*trust\.json/);
-  chmodSync(trustJson, 0o600);
+  assert.match(r.stderr, /refusing to use .*atmos-auth\/trust\/[0-9a-f]{16}\.json/);
+  chmodSync(file, 0o600);
 });
 
 test('a symlinked checkout is the same repository (realpath)', async () => {
