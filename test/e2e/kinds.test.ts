@@ -46,14 +46,19 @@ test('resolve names an unsupported kind and what to run instead; export exits 4 
   assert.is(quiet.stderr, '');
 });
 
-test('an unsupported identity is refused before the trust check (nothing would be fetched)', async () => {
+test('an unsupported identity in a repository not allowed: the hook reads nothing there, so the answer is the allow hint; once allowed, the kind\'s advice', async () => {
   const other = sandbox(fake, { ATMOS_PROFILE: 'kinds' }, { allow: false });
   try {
     writeKindsProfile(other.acme);
     const ex = await cli(other, ['export'], { cwd: other.stackDir('plat/dev') });
-    assert.is(ex.code, 4);
+    assert.is(ex.code, 3, ex.stderr);
     assert.is(ex.stdout, '');
-    assert.not.match(ex.stderr, /allow/);
+    assert.match(ex.stderr, /atmos-auth allow/);
+    assert.is((await cli(other, ['allow', other.acme])).code, 0);
+    const after = await cli(other, ['export'], { cwd: other.stackDir('plat/dev') });
+    assert.is(after.code, 4, after.stderr);
+    assert.is(after.stdout, '');
+    assert.match(after.stderr, /atmos auth exec -i plat-dev\/terraform/);
   } finally {
     other.cleanup();
   }

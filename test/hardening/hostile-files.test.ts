@@ -1,7 +1,8 @@
 // Issue 11 §2: a repository file that is not a regular file, is too big, links out of the
-// repository, or makes resolution explode must not stall `export` (the hook runs it on every `cd`,
-// before the repository is allowed). Each row builds one hostile repository from a copy of
-// examples/acme (never allowed) and runs the built CLI with stdin an open pipe; a kill timer
+// repository, or makes resolution explode must not stall `export` (the hook runs it on every `cd`).
+// A repository that is not allowed is never parsed by the hook (test/trust/no-read.test.ts), so
+// each row allows a copy of examples/acme, then damages it as a `git pull` could, and runs the
+// built CLI with stdin an open pipe; a kill timer
 // (KILL_MS) turns a hang into a failure. Every hostile row fails on the build before the fix
 // (checked with ATMOS_AUTH_TEST_CLI=<old dist> ATMOS_AUTH_TEST_KILL_MS=4000): glob imports of
 // devices, FIFOs and /dev/stdin, the bombs, the fan-out and the stack-tree link loops hung; FIFOs
@@ -166,13 +167,13 @@ const rows: Record<string, (sb: Sandbox) => Hostile> = {
 
 const readText = (f: string) => readFileSync(f, 'utf8');
 
-/** A never-allowed copy of examples/acme whose caches were filled by one run before the damage. */
+/** An allowed copy of examples/acme whose caches were filled by one run before the damage. */
 async function hostileSandbox(): Promise<Sandbox> {
-  const sb = sandbox(null, {}, { allow: false });
+  const sb = sandbox(null);
   ageTree(sb.acme);
-  // Fails (not allowed) after resolving: the resolution and parse caches now hold the good repository.
-  const r = await runOpenStdin([process.execPath, CLI, 'export'], { cwd: dev(sb), env: sb.env });
-  assert.match(r.stderr, /is not allowed/);
+  // The resolution and parse caches now hold the good repository (no network: resolve is offline).
+  const r = await runOpenStdin([process.execPath, CLI, 'resolve'], { cwd: dev(sb), env: sb.env });
+  assert.is(r.code, 0, r.stderr);
   return sb;
 }
 
@@ -275,7 +276,8 @@ const inShells = ['manifest is a FIFO', 'glob import -> /dev/zero', 'glob import
 for (const shell of shells) {
   for (const name of inShells) {
     test(`${shell} hook: ${name}: one message, environment unchanged, the shell goes on`, async () => {
-      const sb = sandbox(null, {}, { allow: false });
+      // Allowed, then damaged (a pull): the hook parses only allowed repositories.
+      const sb = sandbox(null);
       try {
         const h = rows[name]!(sb);
         const script = [
