@@ -44,7 +44,13 @@ async function main(argv: string[]): Promise<number> {
     .command('list', 'identities of the active profile, and the stacks that default to each', (y) =>
       withResolveOptions(y)
         .option('json', { type: 'boolean', describe: 'print JSON' })
-        .option('tags', { type: 'string', describe: 'only identities with any of these tags (comma separated, exact match), as `atmos auth list --tags`' }),
+        .option('tags', { type: 'string', describe: 'only identities with any of these tags (comma separated, exact match), as `atmos auth list --tags`' })
+        .option('matrix', { type: 'boolean', describe: 'every profile of the repository (columns) x identities (rows): the permission set or role and its access level' })
+        .option('markdown', { type: 'boolean', describe: 'with --matrix: a GitHub markdown table' })
+        .option('group', { type: 'boolean', default: true, describe: 'with --matrix: identities of one name family with the same cells share a row; --no-group: one row each' })
+        .conflicts('matrix', 'tags')
+        .conflicts('json', 'markdown')
+        .implies('markdown', 'matrix'),
       async (a) => set(await (await import('./commands/list.ts')).run(a)))
     .command('export', 'print the lines that put this shell into the directory\'s identity (the hook runs this)', (y) =>
       withStackOptions(withResolveOptions(y))
