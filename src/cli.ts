@@ -30,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
   // The hook's own invocations skip yargs (about 100 ms to load): see fast-path.ts.
   const fast = fastCommand(argv);
   if (fast) return fast();
+  // Run from source (bin.ts routes it in the build): shell completion without yargs.
+  if (argv[0] === '__complete') return (await import('./commands/complete.ts')).run(argv.slice(1));
   let code = 0;
   const set = (c: number | void) => { code = c ?? 0; };
   const { default: yargs } = await import('yargs');
@@ -151,6 +153,9 @@ async function main(argv: string[]): Promise<number> {
     .command('hook <shell>', 'print the shell hook to load in your rc file: eval "$(atmos-auth hook zsh)", or `atmos-auth hook fish | source`', (y) =>
       y.positional('shell', { type: 'string', choices: ['zsh', 'bash', 'fish'], demandOption: true }),
       async (a) => set(await (await import('./commands/hook.ts')).run(a)))
+    .command('completion <shell>', 'print the shell completion script: source <(atmos-auth completion zsh), or save it (install.sh --shell does)', (y) =>
+      y.positional('shell', { type: 'string', choices: ['zsh', 'bash', 'fish'], demandOption: true }),
+      async (a) => set(await (await import('./commands/completion.ts')).run(a)))
     .command('direnv', 'print the direnv library defining `use atmos` (save it as ~/.config/direnv/lib/use_atmos.sh)', (y) =>
       withResolveOptions(y)
         .option('watch-files', { type: 'boolean', describe: 'print the watch_file line for the directory (use_atmos runs this)' })
