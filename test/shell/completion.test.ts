@@ -14,7 +14,7 @@ import { renderScript } from '../../src/shell/scripts.ts';
 import { ATMOS_YAML, acme, cli, cliPath, repo, tempDir } from '../atmos/helpers.ts';
 import { TmuxShell, have } from '../helpers/shells.ts';
 
-for (const tool of ['bash', 'zsh', 'fish', 'tmux']) {
+for (const tool of ['bash', 'zsh', 'fish', 'tmux', 'shellcheck']) {
   if (!have(tool)) throw new Error(`test/shell/completion.test.ts needs ${tool} on PATH (Debian package: ${tool})`);
 }
 
@@ -263,6 +263,17 @@ test('atmos-auth completion SHELL prints the script running this CLI; an unknown
   const u = cli(['completion', 'tcsh']);
   assert.is(u.code, 2);
   assert.match(u.stderr, /choices/i);
+});
+
+test('the scripts with an odd CLI path: shellcheck, zsh -n and fish -n accept them', () => {
+  const cmd = ['/opt/node with space/bin/node', "/it's/atmos-auth.mjs"];
+  for (const shell of ['bash', 'zsh', 'fish'] as const) {
+    const f = join(scripts, `odd.${shell}`);
+    writeFileSync(f, renderScript(`completion.${shell}`, shell, cmd));
+    const r = shell === 'bash' ? spawnSync('shellcheck', ['-s', 'bash', f], { encoding: 'utf8' }) : spawnSync(shell, ['-n', f], { encoding: 'utf8' });
+    assert.is(r.stdout + r.stderr, '', shell);
+    assert.is(r.status, 0, shell);
+  }
 });
 
 test.run();
