@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
       withResolveOptions(y)
         .option('json', { type: 'boolean', describe: 'print JSON' })
         .option('tags', { type: 'string', describe: 'only identities with any of these tags (comma separated, exact match), as `atmos auth list --tags`' })
-        .option('matrix', { type: 'boolean', describe: 'every profile of the repository (columns) x identities (rows): the permission set or role and its access level' })
+        .option('matrix', { type: 'boolean', describe: 'every profile of the repository (columns; --profile a,b: those) x identities (rows): the permission set or role and its access level' })
         .option('markdown', { type: 'boolean', describe: 'with --matrix: a GitHub markdown table' })
         .option('group', { type: 'boolean', default: true, describe: 'with --matrix: identities of one name family with the same cells share a row; --no-group: one row each' })
         .conflicts('matrix', 'tags')

@@ -1,8 +1,10 @@
 /**
  * The dynamic values shell completion offers, read from the repository of a directory offline:
  * identities and providers of the active profile(s), every profile, every stack by name, the
- * console's destination aliases. Nothing here throws for a broken repository in a way the caller
- * must explain: completion shows nothing rather than an error.
+ * console's destination aliases. As Atmos's own completion does: identities of the configuration
+ * the command would run with, --profile honoured (cmd/auth/completion.go:14-38), every profile
+ * found (cmd/root.go:2549-2578, ListProfiles), and on any error nothing (both return no
+ * candidates when InitCliConfig fails).
  */
 import { discoverConfig, stackPaths } from '../atmos/config.ts';
 import { authOf } from '../atmos/identity.ts';

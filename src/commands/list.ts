@@ -115,7 +115,9 @@ export async function run(args: ListArgs): Promise<number> {
 async function runMatrix(args: ListArgs): Promise<number> {
   const { computeMatrix } = await import('./matrix.ts');
   const { renderMarkdown, renderText } = await import('./matrix-render.ts');
-  const m = computeMatrix(args.dir ?? process.cwd(), process.env, { group: args.group !== false });
+  const { parseProfileList } = await import('../atmos/profiles.ts');
+  // --profile picks (and orders) the columns; ATMOS_PROFILE does not: the matrix is every profile.
+  const m = computeMatrix(args.dir ?? process.cwd(), process.env, { group: args.group !== false, only: parseProfileList(args.profile) });
   process.stdout.write(args.json ? JSON.stringify(m, null, 2) + '\n' : args.markdown ? renderMarkdown(m) : renderText(m));
   return 0;
 }

@@ -14,7 +14,7 @@ import { authOf, type AuthConfig } from '../atmos/identity.ts';
 import { kindOf, unsupportedHop } from '../atmos/kinds.ts';
 import { applyProfiles, availableProfiles, profileLocations } from '../atmos/profiles.ts';
 import { Reader } from '../atmos/reader.ts';
-import { AtmosAuthError } from '../errors.ts';
+import { AtmosAuthError, UsageError } from '../errors.ts';
 import { accessLevel, type AccessLevel } from '../shell/env.ts';
 
 /** One column: a profile ('' when the repository has none: the base configuration alone). */
@@ -95,13 +95,18 @@ function cellOf(name: string, auth: AuthConfig): MatrixCell {
 }
 
 /** Reads every profile of the repository holding `dir` and builds the table. */
-export function computeMatrix(dir: string, env: NodeJS.ProcessEnv, opts: { group: boolean }): Matrix {
+export function computeMatrix(dir: string, env: NodeJS.ProcessEnv, opts: { group: boolean; only?: string[] }): Matrix {
   const reader = new Reader(realDir(dir), env);
   const base = discoverConfig(reader);
   if (!base.root) throw new AtmosAuthError(`${dir} is not inside an Atmos repository (no atmos.yaml in it or above it)`, { hint: 'run it inside the repository, or pass --dir' });
   const root = base.root;
   reader.configRoot = root;
-  const names = availableProfiles(profileLocations(base.config, root, env));
+  let names = availableProfiles(profileLocations(base.config, root, env));
+  if (opts.only?.length) {
+    const unknown = opts.only.filter((n) => !names.includes(n));
+    if (unknown.length) throw new UsageError(`no profile ${unknown.join(', ')} in ${root}`, { hint: `profiles: ${names.join(', ') || '(none)'}` });
+    names = opts.only;
+  }
   const profiles: MatrixProfile[] = [];
   const auths = new Map<string, AuthConfig>();
   for (const name of names.length ? names : ['']) {

@@ -121,6 +121,29 @@ test('YAML values are data: no control characters reach the terminal, pipes are 
   assert.not.match(md, /\x1b/);
 });
 
+test('--profile picks and orders the columns; an unknown one is a usage error naming the profiles', () => {
+  const m = JSON.parse(matrix(['--json', '--profile', 'managers,devops']));
+  assert.equal(m.profiles, [{ name: 'managers' }, { name: 'devops' }]);
+  // Grouping follows the columns shown: managers and devops treat every plat account alike.
+  assert.equal(m.rows.map((r: { group: string }) => r.group), ['core-*/terraform', 'plat-*/terraform']);
+  assert.equal(m.rows[1].cells.managers.permissionSet, 'TerraformPlanAccess');
+  const r = cli(['list', '--matrix', '--profile', 'managers,nosuch'], { cwd: acme });
+  assert.is(r.code, 2);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /no profile nosuch in .*\n.*profiles: developers, devops, github-apply, github-plan, managers, superadmin/);
+});
+
+test('a kind atmos-auth leaves to Atmos shows that kind', () => {
+  const root = repo({
+    'atmos.yaml': ATMOS_YAML,
+    'profiles/gcp/atmos.yaml': 'auth:\n  providers:\n    g: {kind: gcp/adc}\n  identities:\n    a:\n      kind: gcp/service-account\n      via: {provider: g}\n',
+  });
+  const m = JSON.parse(matrix(['--json'], root));
+  const a = m.rows.find((r: { group: string }) => r.group === 'a');
+  assert.equal(a.cells.gcp, { kind: 'gcp/service-account', access: '', unsupported: 'gcp/service-account' });
+  assert.match(matrix([], root), /\na +gcp\/service-account \(Atmos only\)\n/);
+});
+
 test('a repository without profiles: one column for the base configuration', () => {
   const root = repo({ 'atmos.yaml': ATMOS_YAML });
   const m = JSON.parse(matrix(['--json'], root));
