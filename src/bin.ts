@@ -230,6 +230,6 @@ if (!hotDone) {
     }
   }
   // Shell completion's hidden command answers every TAB: without yargs (src/commands/complete.ts).
-  if (argv[0] === '__complete') process.exitCode = (await import('./commands/complete.ts')).run(argv.slice(1));
+  if (argv[0] === '__complete') process.exitCode = await (await import('./commands/complete.ts')).run(argv.slice(1));
   else await import('./cli.ts');
 }

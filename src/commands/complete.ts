@@ -9,7 +9,7 @@
 import { realpathSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { COMMANDS, COMPLETION_SHELLS, GLOBAL_FLAGS, type CommandSpec, type FlagSpec, type Values } from './completion-table.ts';
-import { dynamicValues, type DynamicKind } from './complete-values.ts';
+import type { DynamicKind } from './complete-values.ts';
 
 /** What the shell should offer. */
 export interface Completion {
@@ -50,7 +50,7 @@ function findShort(spec: CommandSpec | undefined, letter: string): FlagSpec | un
 }
 
 /** Candidates for the last of `words` (words[0] is the program). */
-export function complete(words: string[], env: NodeJS.ProcessEnv, cwd: string): Completion {
+export async function complete(words: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Completion> {
   const none: Completion = { mode: 'values', items: [] };
   const cur = words[words.length - 1] ?? '';
   let cmd: CommandSpec | undefined;
@@ -91,11 +91,12 @@ export function complete(words: string[], env: NodeJS.ProcessEnv, cwd: string): 
   const spec = sub ?? cmd;
   const where = unquote(expandHome(unquote(given.dir ?? given.root ?? ''), env));
   const ctx = { dir: realDir(where ? resolvePath(cwd, where) : cwd), env, ...(given.profile ? { profile: unquote(given.profile) } : {}) };
-  const values = (v: Values, prefix = ''): Completion => {
+  const values = async (v: Values, prefix = ''): Promise<Completion> => {
     if (v === 'dir') return { mode: 'dirs', items: [] };
     if (v === 'file') return { mode: 'files', items: [] };
     if (v === 'text') return none;
-    let list = typeof v === 'string' ? dynamicValues(v as DynamicKind, ctx) : [...v];
+    // The repository's values load the YAML engine: only for a TAB that needs them.
+    let list = typeof v === 'string' ? await (await import('./complete-values.ts')).dynamicValues(v as DynamicKind, ctx) : [...v];
     // A comma list of profiles: complete the last one.
     let pre = prefix;
     if (v === 'profile') {
@@ -150,11 +151,11 @@ export function render(c: Completion, shell: string, cur: string): string {
 }
 
 /** Runs `__complete`: argv after the command name. Always exits 0, silently when it cannot help. */
-export function run(args: string[]): number {
+export async function run(args: string[]): Promise<number> {
   const [shell, dashes, ...words] = args;
   if (!shell || !(COMPLETION_SHELLS as readonly string[]).includes(shell) || dashes !== '--' || words.length === 0) return 0;
   try {
-    process.stdout.write(render(complete(words, process.env, process.cwd()), shell, words[words.length - 1]!));
+    process.stdout.write(render(await complete(words, process.env, process.cwd()), shell, words[words.length - 1]!));
   } catch {
     // No completion is better than noise in the middle of a command line.
   }

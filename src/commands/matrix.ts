@@ -1,6 +1,7 @@
 /**
  * `atmos-auth list --matrix`: which profile gives which identity what (the users' guide's table),
- * computed from the repository offline. Every profile of the repository is read on its own, as
+ * computed from the repository offline. Every profile of the repository (every directory in a
+ * profile location, as Atmos lists them: pkg/config/profiles.go:165-190) is read on its own, as
  * `ATMOS_PROFILE=<name>` would merge it over atmos.yaml (Atmos pkg/config/profiles.go: a profile's
  * files deep-merge over the base config); a profile that fails to load is a column with its error,
  * not a failure of the table. Rows are identities, grouped where the names and cells allow

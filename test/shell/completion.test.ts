@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS, type CommandSpec } from '../../src/commands/completion-table.ts';
 import { DESTINATION_ALIASES } from '../../src/aws/console-destinations.ts';
@@ -251,6 +251,30 @@ test('__complete: only candidates on stdout, paths left to the shell, silence wh
   }
   const bad = run(['nosh', '--', 'atmos-auth', '']);
   assert.is(bad.stdout + bad.stderr, '');
+});
+
+test('__complete caches the values like the resolution cache: a new stack or profile shows at the next TAB', () => {
+  const h = tempDir('atmos-auth-completion-cache-');
+  const root = repo({
+    'atmos.yaml': ATMOS_YAML,
+    'stacks/orgs/acme/plat/dev.yaml': 'vars: {tenant: plat, environment: use2, stage: dev}\n',
+    'profiles/one/atmos.yaml': 'auth: {}\n',
+  });
+  // Old files and directories (entries are not stored for what changed in the last 2 s).
+  const old = new Date(Date.now() - 3600_000);
+  const age = (p: string) => { utimesSync(p, old, old); };
+  const walk = (d: string) => { for (const e of readdirSync(d, { withFileTypes: true })) { const p = join(d, e.name); if (e.isDirectory()) walk(p); age(p); } };
+  walk(root);
+  age(root);
+  const tab = (...words: string[]) => spawnSync(process.execPath, [cliPath, '__complete', 'bash', '--', 'atmos-auth', ...words], { cwd: root, env: env({ HOME: h, XDG_CONFIG_HOME: join(h, '.config') }), encoding: 'utf8' }).stdout;
+  assert.is(tab('resolve', '-s', ''), 'values\nplat-use2-dev\n');
+  assert.is(tab('login', '--profile', ''), 'values\none\n');
+  assert.ok(readdirSync(join(h, '.cache/atmos-auth/complete/stack/resolve')).length === 1, 'the stack list is cached');
+  assert.is(tab('resolve', '-s', ''), 'values\nplat-use2-dev\n');
+  writeFileSync(join(root, 'stacks/orgs/acme/plat/prod.yaml'), 'vars: {tenant: plat, environment: use2, stage: prod}\n');
+  mkdirSync(join(root, 'profiles/two'));
+  assert.is(tab('resolve', '-s', ''), 'values\nplat-use2-dev\nplat-use2-prod\n');
+  assert.is(tab('login', '--profile', ''), 'values\none\ntwo\n');
 });
 
 test('atmos-auth completion SHELL prints the script running this CLI; an unknown shell is a usage error', () => {
