@@ -145,7 +145,8 @@ if [ -n "$shell_name" ]; then
   rc=$(rc_file "$shell_name")
   line=$(hook_line "$shell_name")
   mkdir -p "$(dirname "$rc")"
-  if [ -f "$rc" ] && grep -qF "$line" "$rc"; then
+  # The hook's own marked line (the completion line carries the marker too).
+  if [ -f "$rc" ] && grep -F "$marker" "$rc" | grep -qF "atmos-auth hook $shell_name"; then
     echo "the hook is already in $rc"
   else
     printf '%s\n' "$line" >> "$rc"
