@@ -99,9 +99,27 @@ function wrap(s: string, width: number): string[] {
   return out;
 }
 
+/**
+ * A row name within `w`: a brace list loses members from its middle first
+ * (`core-{demo,dev,…,uat}/terraform`: the shape stays readable), anything else is cut at the end.
+ */
+function fitLabel(s: string, w: number): string {
+  const m = /^([^{]*)\{([^}]*)\}(.*)$/.exec(s);
+  if (s.length <= w || !m) return fit(s, w);
+  const [, pre, list, post] = m as unknown as [string, string, string, string];
+  const items = list.split(',');
+  while (items.length > 2) {
+    items.splice(Math.floor((items.length - 1) / 2), 1);
+    const t = `${pre}{${items.slice(0, Math.ceil(items.length / 2)).join(',')},…,${items.slice(Math.ceil(items.length / 2)).join(',')}}${post}`;
+    if (t.length <= w) return t;
+  }
+  return fit(s, w);
+}
+
 /** Lays out columns `cols` of `rows` (column 0, the identity, always first). */
 function table(rows: string[][], cols: number[], widths: number[]): string {
-  const line = (r: string[]) => [0, ...cols].map((c, i, all) => (i === all.length - 1 ? fit(r[c]!, widths[c]!) : fit(r[c]!, widths[c]!).padEnd(widths[c]!))).join('  ');
+  const cell = (r: string[], c: number) => (c === 0 ? fitLabel(r[c]!, widths[c]!) : fit(r[c]!, widths[c]!));
+  const line = (r: string[]) => [0, ...cols].map((c, i, all) => (i === all.length - 1 ? cell(r, c) : cell(r, c).padEnd(widths[c]!))).join('  ');
   const rule = [0, ...cols].map((c) => '-'.repeat(widths[c]!)).join('  ');
   return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n') + '\n';
 }
@@ -122,8 +140,10 @@ export function renderText(m: Matrix, width: number = MATRIX_WIDTH): string {
     legend = [abbr.ps?.legend, abbr.role?.legend].filter((l): l is string => !!l).map(printable);
   }
   const widths = measure(g.rows);
-  // The identity column gets at most half the width; a value column at most what is left.
-  widths[0] = Math.min(widths[0]!, Math.floor(width / 2));
+  // The identity column gets at most 40% of the width (long brace lists shrink: fitLabel); a
+  // value column at most what is left.
+  const cap = Math.floor(width * 0.4);
+  widths[0] = Math.max(...g.rows.map((r) => fitLabel(r[0]!, cap).length));
   const room = width - widths[0]! - 2;
   for (let c = 1; c < widths.length; c++) widths[c] = Math.min(widths[c]!, room);
   const chunks: number[][] = [];

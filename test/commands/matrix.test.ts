@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { ATMOS_YAML, acme, cli, repo, tempDir, writeFiles } from '../atmos/helpers.ts';
+import { renderText } from '../../src/commands/matrix-render.ts';
 
 // The guide (shared/seed/atmos-auth-skill.txt, "Profiles"): profile -> [Core, Platform Dev/Sandbox, Platform Staging/Prod].
 const GUIDE: Record<string, [string, string, string]> = {
@@ -142,6 +143,25 @@ test('a kind atmos-auth leaves to Atmos shows that kind', () => {
   const a = m.rows.find((r: { group: string }) => r.group === 'a');
   assert.equal(a.cells.gcp, { kind: 'gcp/service-account', access: '', unsupported: 'gcp/service-account' });
   assert.match(matrix([], root), /\na +gcp\/service-account \(Atmos only\)\n/);
+});
+
+test('renderText: many profiles wrap into tables within 100 columns; a long brace list shrinks in its middle', () => {
+  const stages = ['demo', 'dev', 'dr', 'perf', 'qa', 'sandbox', 'shared', 'uat', 'load', 'test'];
+  const profiles = Array.from({ length: 12 }, (_, i) => ({ name: `team-${String(i).padStart(2, '0')}` }));
+  const cell = (i: number) => ({ kind: 'aws/permission-set', access: (['apply', 'plan', 'state'] as const)[i % 3]!, permissionSet: `Terraform${['Apply', 'Plan', 'State'][i % 3]}Access` });
+  const rows = [
+    { identities: stages.map((s) => `core-${s}/terraform`), group: `core-{${[...stages].sort().join(',')}}/terraform`, cells: Object.fromEntries(profiles.map((p, i) => [p.name, cell(i)])) },
+    { identities: ['core-prod/terraform'], group: 'core-prod/terraform', cells: Object.fromEntries(profiles.map((p, i) => [p.name, cell(i + 1)])) },
+  ];
+  const out = renderText({ root: '/r', profiles, rows });
+  for (const line of out.split('\n')) assert.ok(line.length <= 100, `${line.length}: ${line}`);
+  const tables = out.split('\n\n').filter((t) => t.startsWith('identity'));
+  assert.ok(tables.length >= 2, out);
+  // Every profile is in exactly one table, in order.
+  const heads = tables.flatMap((t) => t.split('\n')[0]!.split(/ {2,}/).slice(1));
+  assert.equal(heads, profiles.map((p) => p.name));
+  assert.match(out, /\ncore-\{demo,dev,[a-z,]*…,[a-z,]*uat\}\/terraform +Apply +Plan/);
+  assert.match(out, /\ncore-prod\/terraform +Plan +State/);
 });
 
 test('a repository without profiles: one column for the base configuration', () => {
