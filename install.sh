@@ -7,7 +7,10 @@
 #     ~/.local/bin/atmos-auth to it, with Node's absolute path in its first line (and
 #     ~/.local/bin/docker-credential-atmos-auth, the docker credential helper for ECR logins)
 #   - installs the direnv library when direnv is present
-#   - with --shell zsh|bash|fish: adds the hook line to that shell's rc file (printed otherwise)
+#   - with --shell zsh|bash|fish: adds the hook line to that shell's rc file (printed otherwise),
+#     and installs that shell's completion (zsh: a `source` line after the hook; bash: a file in
+#     ~/.local/share/bash-completion/completions, which the bash-completion package loads; fish: a
+#     file in ~/.config/fish/completions)
 # Options: --shell NAME, --uninstall (removes exactly what it added), --demo (then runs the demo).
 set -eu
 
@@ -40,6 +43,19 @@ rc_file() {
   esac
 }
 
+completion_file() { # where the completion script of $1 goes
+  case "$1" in
+    zsh) echo "$home_dir/completion.zsh" ;;
+    bash) echo "${XDG_DATA_HOME:-$HOME/.local/share}/bash-completion/completions/atmos-auth" ;;
+    fish) echo "${XDG_CONFIG_HOME:-$HOME/.config}/fish/completions/atmos-auth.fish" ;;
+  esac
+}
+
+# zsh has no completion directory every setup reads: the rc file sources the script.
+completion_line() {
+  echo "[ -r '$(completion_file zsh)' ] && source '$(completion_file zsh)' # atmos-auth completion, $marker"
+}
+
 hook_line() {
   case "$1" in
     zsh) echo "eval \"\$(atmos-auth hook zsh)\" $marker" ;;
@@ -60,6 +76,11 @@ remove_marked_lines() { # $1: file; removes only the lines this script added
 
 if [ "$uninstall" = 1 ]; then
   for s in zsh bash fish; do remove_marked_lines "$(rc_file "$s")"; done
+  # The completion files, when they are ours (the zsh one goes with $home_dir).
+  for s in bash fish; do
+    f=$(completion_file "$s")
+    if [ -f "$f" ] && grep -qF "atmos-auth completion for $s" "$f"; then rm -f "$f"; echo "removed $f"; fi
+  done
   fish_rc=$(rc_file fish)
   [ -f "$fish_rc" ] && [ ! -s "$fish_rc" ] && rm -f "$fish_rc"
   if [ -f "$direnv_lib" ] && grep -qF 'atmos-auth' "$direnv_lib"; then rm -f "$direnv_lib"; echo "removed $direnv_lib"; fi
@@ -124,11 +145,28 @@ if [ -n "$shell_name" ]; then
   rc=$(rc_file "$shell_name")
   line=$(hook_line "$shell_name")
   mkdir -p "$(dirname "$rc")"
-  if [ -f "$rc" ] && grep -qF "$marker" "$rc"; then
+  # The hook's own marked line (the completion line carries the marker too).
+  if [ -f "$rc" ] && grep -F "$marker" "$rc" | grep -qF "atmos-auth hook $shell_name"; then
     echo "the hook is already in $rc"
   else
     printf '%s\n' "$line" >> "$rc"
     echo "added the hook to $rc: $line"
+  fi
+  # Completion: the script as this installation prints it, replaced only when it changed.
+  comp=$(completion_file "$shell_name")
+  mkdir -p "$(dirname "$comp")"
+  tmp="$comp.tmp.$$"
+  if "$bin_dir/atmos-auth" completion "$shell_name" > "$tmp" 2>/dev/null && [ -s "$tmp" ]; then
+    if cmp -s "$tmp" "$comp"; then rm -f "$tmp"; else mv "$tmp" "$comp"; echo "installed the $shell_name completion $comp"; fi
+  else
+    rm -f "$tmp"; echo "install.sh: could not write the $shell_name completion" >&2
+  fi
+  if [ "$shell_name" = zsh ]; then
+    cline=$(completion_line)
+    if ! grep -qF "$cline" "$rc"; then printf '%s\n' "$cline" >> "$rc"; echo "added the completion to $rc"; fi
+  fi
+  if [ "$shell_name" = bash ] && [ ! -f /usr/share/bash-completion/bash_completion ] && [ ! -f /etc/bash_completion ]; then
+    echo "note: bash loads $comp through the bash-completion package; without it, add to ~/.bashrc: source '$comp'"
   fi
 else
   echo "to enable the hook, add to your shell's rc file one of:"

@@ -229,5 +229,7 @@ if (!hotDone) {
       // No cache only costs speed.
     }
   }
-  await import('./cli.ts');
+  // Shell completion's hidden command answers every TAB: without yargs (src/commands/complete.ts).
+  if (argv[0] === '__complete') process.exitCode = await (await import('./commands/complete.ts')).run(argv.slice(1));
+  else await import('./cli.ts');
 }

@@ -30,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
   // The hook's own invocations skip yargs (about 100 ms to load): see fast-path.ts.
   const fast = fastCommand(argv);
   if (fast) return fast();
+  // Run from source (bin.ts routes it in the build): shell completion without yargs.
+  if (argv[0] === '__complete') return (await import('./commands/complete.ts')).run(argv.slice(1));
   let code = 0;
   const set = (c: number | void) => { code = c ?? 0; };
   const { default: yargs } = await import('yargs');
@@ -44,7 +46,13 @@ async function main(argv: string[]): Promise<number> {
     .command('list', 'identities of the active profile, and the stacks that default to each', (y) =>
       withResolveOptions(y)
         .option('json', { type: 'boolean', describe: 'print JSON' })
-        .option('tags', { type: 'string', describe: 'only identities with any of these tags (comma separated, exact match), as `atmos auth list --tags`' }),
+        .option('tags', { type: 'string', describe: 'only identities with any of these tags (comma separated, exact match), as `atmos auth list --tags`' })
+        .option('matrix', { type: 'boolean', describe: 'every profile of the repository (columns; --profile a,b: those) x identities (rows): the permission set or role and its access level' })
+        .option('markdown', { type: 'boolean', describe: 'with --matrix: a GitHub markdown table' })
+        .option('group', { type: 'boolean', default: true, describe: 'with --matrix: identities of one name family with the same cells share a row; --no-group: one row each' })
+        .conflicts('matrix', 'tags')
+        .conflicts('json', 'markdown')
+        .implies('markdown', 'matrix'),
       async (a) => set(await (await import('./commands/list.ts')).run(a)))
     .command('export', 'print the lines that put this shell into the directory\'s identity (the hook runs this)', (y) =>
       withStackOptions(withResolveOptions(y))
@@ -145,6 +153,9 @@ async function main(argv: string[]): Promise<number> {
     .command('hook <shell>', 'print the shell hook to load in your rc file: eval "$(atmos-auth hook zsh)", or `atmos-auth hook fish | source`', (y) =>
       y.positional('shell', { type: 'string', choices: ['zsh', 'bash', 'fish'], demandOption: true }),
       async (a) => set(await (await import('./commands/hook.ts')).run(a)))
+    .command('completion <shell>', 'print the shell completion script: source <(atmos-auth completion zsh), or save it (install.sh --shell does)', (y) =>
+      y.positional('shell', { type: 'string', choices: ['zsh', 'bash', 'fish'], demandOption: true }),
+      async (a) => set(await (await import('./commands/completion.ts')).run(a)))
     .command('direnv', 'print the direnv library defining `use atmos` (save it as ~/.config/direnv/lib/use_atmos.sh)', (y) =>
       withResolveOptions(y)
         .option('watch-files', { type: 'boolean', describe: 'print the watch_file line for the directory (use_atmos runs this)' })

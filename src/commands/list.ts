@@ -13,6 +13,12 @@ export interface ListArgs {
   json?: boolean;
   /** Comma-separated tags: only identities with any of them (Atmos cmd/auth/list.go:354-362). */
   tags?: string;
+  /** The profile x identity matrix instead (matrix.ts). */
+  matrix?: boolean;
+  /** With --matrix: a GitHub markdown table. */
+  markdown?: boolean;
+  /** With --matrix: false for one row per identity. */
+  group?: boolean;
 }
 
 /** One identity of the active profile. */
@@ -45,6 +51,7 @@ const KIND_WORDS: Record<string, string> = { 'aws/user': 'IAM user', 'aws/ambien
 
 /** Runs the command. */
 export async function run(args: ListArgs): Promise<number> {
+  if (args.matrix) return runMatrix(args);
   // ATMOS_IDENTITY would hide each stack's own default; list shows the defaults themselves.
   const opts: Parameters<typeof resolveContext>[0] = { dir: args.dir ?? process.cwd(), allStacks: true, env: { ...process.env, ATMOS_IDENTITY: '' } };
   if (args.profile !== undefined) opts.profile = args.profile;
@@ -101,5 +108,16 @@ export async function run(args: ListArgs): Promise<number> {
     return `  ${i.name.padEnd(24)} ${i.kind.padEnd(18)} ${what}${i.default ? '  (default)' : ''}${extra}${st}`;
   });
   process.stdout.write(head + lines.join('\n') + (lines.length ? '\n' : ''));
+  return 0;
+}
+
+/** `list --matrix`: every profile of the repository, not just the active one. */
+async function runMatrix(args: ListArgs): Promise<number> {
+  const { computeMatrix } = await import('./matrix.ts');
+  const { renderMarkdown, renderText } = await import('./matrix-render.ts');
+  const { parseProfileList } = await import('../atmos/profiles.ts');
+  // --profile picks (and orders) the columns; ATMOS_PROFILE does not: the matrix is every profile.
+  const m = computeMatrix(args.dir ?? process.cwd(), process.env, { group: args.group !== false, only: parseProfileList(args.profile) });
+  process.stdout.write(args.json ? JSON.stringify(m, null, 2) + '\n' : args.markdown ? renderMarkdown(m) : renderText(m));
   return 0;
 }

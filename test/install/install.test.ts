@@ -69,6 +69,27 @@ test('a second run changes nothing; --shell adds the hook line once', () => {
   assert.match(readFileSync(join(home, '.config/fish/conf.d/atmos-auth.fish'), 'utf8'), /atmos-auth hook fish \| source/);
 });
 
+test('--shell installs that shell\'s completion once, and it completes with the installed CLI', () => {
+  // zsh: a line sourcing the script (after the hook line), added once over the two runs above.
+  const rc = readFileSync(zshrc, 'utf8');
+  const zshScript = join(home, '.local/share/atmos-auth/completion.zsh');
+  assert.is(rc.split(`source '${zshScript}'`).length - 1, 1, rc);
+  assert.ok(rc.indexOf('atmos-auth hook zsh') < rc.indexOf(zshScript));
+  assert.match(readFileSync(zshScript, 'utf8'), /compdef _atmos_auth atmos-auth/);
+  // fish: its completions directory (the run above).
+  assert.match(readFileSync(join(home, '.config/fish/completions/atmos-auth.fish'), 'utf8'), /__complete fish/);
+  const b = install('--shell', 'bash');
+  assert.is(b.status, 0, b.stderr);
+  const bashFile = join(home, '.local/share/bash-completion/completions/atmos-auth');
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', `source '${bashFile}'; COMP_WORDS=(atmos-auth exp); COMP_CWORD=1; _atmos_auth_complete; printf '%s\\n' "\${COMPREPLY[@]}"`], { env, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, 'export\n');
+  const again = install('--shell', 'bash');
+  assert.is(again.status, 0);
+  assert.not.match(again.stdout, /installed the bash completion/);
+  assert.is(readFileSync(join(home, '.bashrc'), 'utf8').split('atmos-auth hook bash').length - 1, 1);
+});
+
 test('--uninstall removes exactly what install added', () => {
   mkdirSync(join(home, '.config/fish/conf.d'), { recursive: true });
   const r = install('--uninstall');
@@ -79,6 +100,9 @@ test('--uninstall removes exactly what install added', () => {
   assert.not.ok(existsSync(join(home, '.local/share/atmos-auth')));
   assert.not.ok(existsSync(join(home, '.config/fish/conf.d/atmos-auth.fish')));
   assert.not.ok(existsSync(join(home, '.config/direnv/lib/use_atmos.sh')));
+  assert.not.ok(existsSync(join(home, '.local/share/bash-completion/completions/atmos-auth')));
+  assert.not.ok(existsSync(join(home, '.config/fish/completions/atmos-auth.fish')));
+  assert.not.ok(existsSync(join(home, '.bashrc')) && readFileSync(join(home, '.bashrc'), 'utf8').includes('atmos-auth'));
   rmSync(home, { recursive: true, force: true });
 });
 
