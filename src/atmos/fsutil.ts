@@ -2,8 +2,8 @@
  * Small filesystem helpers shared by the Atmos readers. Every read is recorded in a Trace. Files
  * are read and trees walked through repo-files.ts (regular files only, confined symlinks).
  */
-import { readdirSync, statSync, type Dirent } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { walkTree, type Confinement } from './repo-files.ts';
 
 /** Files and directories whose content or listing went into an answer. */
@@ -71,4 +71,14 @@ export function yamlFilesUnder(dir: string, trace: Trace, confine?: Confinement)
   // `x.yaml` wins over `x.yml` in the same directory, as in Atmos.
   const seen = new Set(out.filter((f) => f.path.endsWith('.yaml')).map((f) => f.path.slice(0, -5)));
   return out.filter((f) => !(f.path.endsWith('.yml') && seen.has(f.path.slice(0, -4)))).map((f) => f.path);
+}
+
+/** The real path of directory `d` (resolved against the cwd), or `d` resolved when it has none. */
+export function realDir(d: string): string {
+  const abs = resolvePath(d);
+  try {
+    return realpathSync.native(abs);
+  } catch {
+    return abs;
+  }
 }

@@ -2,8 +2,6 @@
  * Directory -> stacks -> identity -> chain: the whole offline answer for one directory.
  * Reads only the config, the active profiles, and the manifests (with imports) of the directory.
  */
-import { realpathSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { debug } from '../log.ts';
 import { buildChain, didYouMean } from './chain.ts';
@@ -22,6 +20,7 @@ import { Reader } from './reader.ts';
 import { manifestsOfDirectory } from './stacks.ts';
 import type { ChainHop, Resolution } from './types.ts';
 import { posOf, type YamlMap } from './yaml.ts';
+import { realDir } from './fsutil.ts';
 
 /** Options of resolveDirectory. */
 export interface ResolveOptions {
@@ -65,10 +64,6 @@ export interface ResolvedContext {
 
 const DISABLED = new Set(['false', '0', 'no', 'off']);
 
-function realDir(d: string): string {
-  const abs = resolvePath(d);
-  try { return realpathSync(abs); } catch { return abs; }
-}
 
 /** Resolves a directory to the stacks and identity Atmos would use (no network). */
 export function resolveDirectory(opts: ResolveOptions): Resolution {

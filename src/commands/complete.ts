@@ -6,10 +6,10 @@
  * `candidate<TAB>description`. Never anything else on stdout, nothing on stderr, and no network:
  * bin.ts routes it here before yargs loads (about 100 ms).
  */
-import { realpathSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { COMMANDS, COMPLETION_SHELLS, GLOBAL_FLAGS, type CommandSpec, type FlagSpec, type Values } from './completion-table.ts';
 import type { DynamicKind } from './complete-values.ts';
+import { realDir } from '../atmos/fsutil.ts';
 
 /** What the shell should offer. */
 export interface Completion {
@@ -129,13 +129,6 @@ export async function complete(words: string[], env: NodeJS.ProcessEnv, cwd: str
   return none;
 }
 
-function realDir(d: string): string {
-  try {
-    return realpathSync(d);
-  } catch {
-    return d;
-  }
-}
 
 /** No candidate may break the one-a-line protocol (or carry escape sequences to the terminal). */
 // eslint-disable-next-line no-control-regex

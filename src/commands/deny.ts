@@ -3,24 +3,17 @@
  * path itself, as `atmos-auth allowed` lists it, when that repository is gone), also one an older
  * version wrote. The root is found by file existence, as the hook finds it: no YAML is read.
  */
-import { realpathSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { findConfigRoot } from '../atmos/config-root.ts';
 import { forgetLegacy, removeRecord, repoKey } from '../trust/record.ts';
 import { shown } from '../trust/trust.ts';
 import { withLock } from '../util/lock.ts';
+import { realDir } from '../atmos/fsutil.ts';
 
 export interface DenyArgs {
   dir?: string;
 }
 
-function realDir(d: string): string {
-  try {
-    return realpathSync.native(d);
-  } catch {
-    return d;
-  }
-}
 
 export async function run(a: DenyArgs): Promise<number> {
   const dir = resolvePath(a.dir ?? process.cwd());

@@ -7,8 +7,6 @@
  * not a failure of the table. Rows are identities, grouped where the names and cells allow
  * (groupRows). Rendering is matrix-render.ts.
  */
-import { realpathSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import { buildChain } from '../atmos/chain.ts';
 import { discoverConfig } from '../atmos/config.ts';
 import { authOf, type AuthConfig } from '../atmos/identity.ts';
@@ -17,6 +15,7 @@ import { applyProfiles, availableProfiles, profileLocations } from '../atmos/pro
 import { Reader } from '../atmos/reader.ts';
 import { AtmosAuthError, UsageError } from '../errors.ts';
 import { accessLevel, type AccessLevel } from '../shell/env.ts';
+import { realDir } from '../atmos/fsutil.ts';
 
 /** One column: a profile ('' when the repository has none: the base configuration alone). */
 export interface MatrixProfile {
@@ -57,14 +56,6 @@ export interface Matrix {
   rows: MatrixRow[];
 }
 
-function realDir(d: string): string {
-  const abs = resolvePath(d);
-  try {
-    return realpathSync(abs);
-  } catch {
-    return abs;
-  }
-}
 
 /** The first line of an error as the user would read it (file:line: message). */
 function oneLine(err: unknown): string {

@@ -7,8 +7,6 @@
  * every endpoint, account and role any profile could send you to is exactly what the user is
  * agreeing to. Offline: reads YAML only.
  */
-import { realpathSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import { buildChain } from '../atmos/chain.ts';
 import { discoverConfig } from '../atmos/config.ts';
 import { authOf } from '../atmos/identity.ts';
@@ -20,6 +18,7 @@ import { AtmosAuthError } from '../errors.ts';
 import { dict } from './record.ts';
 import { targetKey } from './targets.ts';
 import { pinOf, PINNED_FIELDS, type Pin } from './trust.ts';
+import { realDir } from '../atmos/fsutil.ts';
 
 /** The pins of one repository, and what could not be read (broken profiles, broken identities). */
 export interface RepoPins {
@@ -35,14 +34,6 @@ export interface RepoPins {
   problems: string[];
 }
 
-function realDir(d: string): string {
-  const abs = resolvePath(d);
-  try {
-    return realpathSync(abs);
-  } catch {
-    return abs;
-  }
-}
 
 /** Pins of the Atmos repository holding `dir`. Throws when `dir` is in none. */
 export function repoPins(dir: string, env: NodeJS.ProcessEnv = process.env, profileFlag?: string): RepoPins {

@@ -10,8 +10,6 @@
  *
  * This module is on the warm path of `export`: it imports no YAML code, no SDK and no lock.
  */
-import { realpathSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import { findConfigRoot } from '../atmos/config-root.ts';
 import type { ChainHop, Resolution } from '../atmos/types.ts';
 import { AtmosAuthError } from '../errors.ts';
@@ -19,6 +17,7 @@ import { writeStderr } from '../log.ts';
 import { posixQuote } from '../shell/formats/posix.ts';
 import { legacyAllowed, own, readRecord, repoKey, type Pin, type TrustRecord } from './record.ts';
 import { decodeTarget, describeTarget, shownTarget, targetKey } from './targets.ts';
+import { realDir } from '../atmos/fsutil.ts';
 
 export { readRecord, repoKey, type Pin, type TrustRecord };
 
@@ -207,14 +206,6 @@ export function untrusted(v: { why: string; detail: string; root: string }): Unt
   return new UntrustedRepositoryError(`${v.detail}; ${what}: ${allowCommand(v.root)}`);
 }
 
-function realDir(d: string): string {
-  const abs = resolvePath(d);
-  try {
-    return realpathSync.native(abs);
-  } catch {
-    return abs;
-  }
-}
 
 /**
  * The hook's first step, before anything of the repository is read: finds the repository root of

@@ -3,20 +3,11 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.ts';
 import { resolveContext, resolveDirectory } from '../../src/atmos/resolve.ts';
-import { ATMOS_YAML, cleanEnv, leaf, repo, tempDir, writeFiles } from './helpers.ts';
+import { ATMOS_YAML, cleanEnv, leaf, repo, tempDir, writeFiles, errorOf } from './helpers.ts';
 
 const resolve = (dir: string, env: Record<string, string> = {}, profile?: string) =>
   resolveDirectory({ dir, env: cleanEnv(env), ...(profile ? { profile } : {}) });
 
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** quick-start-advanced layout: orgs/<org>/<tenant>/<stage>/<region>.yaml, _defaults excluded, mixins imported. */
 function qsa(extra: Record<string, string> = {}, atmos = ATMOS_YAML): string {

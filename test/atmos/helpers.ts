@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { tempDir as makeTemp } from '../helpers/tmp.ts';
+import { ConfigError } from '../../src/errors.ts';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -73,4 +74,15 @@ auth:
 /** A stage leaf: `<tenant>/<stage>/<region>.yaml` importing the stage _defaults. */
 export function leaf(stageDefaults: string, env: string, region: string, extra = ''): string {
   return `import:\n  - ${stageDefaults}\nvars:\n  environment: ${env}\n  region: ${region}\n${extra}`;
+}
+
+/** The ConfigError `fn` throws (any other error is rethrown; none is a failure). */
+export function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
 }

@@ -6,8 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveDirectory } from '../../src/atmos/resolve.ts';
 import { fromAmbient, unsupportedHop, UNSUPPORTED_IDENTITY_KINDS, UNSUPPORTED_PROVIDER_KINDS } from '../../src/atmos/kinds.ts';
-import { ConfigError } from '../../src/errors.ts';
-import { cleanEnv, repo } from './helpers.ts';
+import { cleanEnv, repo, errorOf } from './helpers.ts';
 
 const SSO = '    sso:\n      kind: aws/iam-identity-center\n      start_url: https://x.awsapps.com/start\n      region: us-east-1\n';
 const MGMT = '    mgmt:\n      kind: aws/permission-set\n      via: {provider: sso}\n      principal: {name: Admin, account: {id: "111111111111"}}\n';
@@ -20,15 +19,6 @@ function mk(ids: string, providers = SSO): string {
 
 const chainOf = (dir: string, identity: string) => resolveDirectory({ dir, env: cleanEnv({ ATMOS_IDENTITY: identity }) }).chain;
 
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const root = (principal: string, via = 'via: {identity: mgmt}') => `${MGMT}    root:\n      kind: aws/assume-root\n      ${via}\n      principal: ${principal}\n`;
 
