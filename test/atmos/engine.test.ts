@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/errors.ts';
 import { resolveContext, resolveDirectory } from '../../src/atmos/resolve.ts';
 import { ATMOS_YAML, cleanEnv, leaf, repo, tempDir, writeFiles, errorOf } from './helpers.ts';
 
