@@ -16,7 +16,7 @@
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import { gitRootOf } from './fsutil.ts';
+import { gitRootOf } from './path-facts.ts';
 
 const CONFIG_NAMES = ['atmos.yaml', 'atmos.yml', '.atmos.yaml', '.atmos.yml'];
 const SYSTEM_DIR = '/usr/local/etc/atmos';

@@ -2,9 +2,12 @@
  * Small filesystem helpers shared by the Atmos readers. Every read is recorded in a Trace. Files
  * are read and trees walked through repo-files.ts (regular files only, confined symlinks).
  */
-import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { join } from 'node:path';
 import { walkTree, type Confinement } from './repo-files.ts';
+
+// The path helpers the hook's warm path needs live apart (no YAML, no globbing): re-exported here.
+export { gitRootOf, isWithin, realDir } from './path-facts.ts';
 
 /** Files and directories whose content or listing went into an answer. */
 export class Trace {
@@ -33,31 +36,6 @@ export function entryIsDir(parent: string, e: Dirent): boolean {
   return e.isSymbolicLink() && isDir(join(parent, e.name));
 }
 
-const gitRoots = new Map<string, string | undefined>();
-/** The git work tree root holding `dir` (a `.git` dir or file), or undefined. */
-export function gitRootOf(dir: string): string | undefined {
-  if (gitRoots.has(dir)) return gitRoots.get(dir);
-  let cur = dir;
-  let found: string | undefined;
-  for (;;) {
-    // throwIfNoEntry: the hook's trust check walks up here on every `cd`, and an ENOENT exception
-    // per level costs more than the stat itself.
-    try { if (statSync(join(cur, '.git'), { throwIfNoEntry: false })) { found = cur; break; } } catch { /* keep looking */ }
-    const up = dirname(cur);
-    if (up === cur) break;
-    cur = up;
-  }
-  gitRoots.set(dir, found);
-  return found;
-}
-
-/** True when `child` is `parent` or lies beneath it. */
-export function isWithin(child: string, parent: string): boolean {
-  if (child === parent) return true;
-  const p = parent.endsWith('/') ? parent : parent + '/';
-  return child.startsWith(p);
-}
-
 /**
  * YAML files under `dir` (recursive), shallow first, `atmos.yaml` first within a level, then by name.
  * Through walkTree (repo-files.ts): links confined, loops ended, non-regular files listed so that
@@ -71,14 +49,4 @@ export function yamlFilesUnder(dir: string, trace: Trace, confine?: Confinement)
   // `x.yaml` wins over `x.yml` in the same directory, as in Atmos.
   const seen = new Set(out.filter((f) => f.path.endsWith('.yaml')).map((f) => f.path.slice(0, -5)));
   return out.filter((f) => !(f.path.endsWith('.yml') && seen.has(f.path.slice(0, -4)))).map((f) => f.path);
-}
-
-/** The real path of directory `d` (resolved against the cwd), or `d` resolved when it has none. */
-export function realDir(d: string): string {
-  const abs = resolvePath(d);
-  try {
-    return realpathSync.native(abs);
-  } catch {
-    return abs;
-  }
 }

@@ -84,11 +84,3 @@ export function integrationsOf(config: YamlMap, identity: string): Integration[]
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
-
-/**
- * The stack's cluster among an identity's aws/eks integrations (kubeconfig's current context):
- * the one in the stack's region, else the first by name.
- */
-export function currentEks(eks: readonly EksIntegration[], region: string | null): EksIntegration | undefined {
-  return eks.find((i) => i.region === region) ?? eks[0];
-}

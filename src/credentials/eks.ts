@@ -6,7 +6,7 @@
  * end, so kubectl's exec call is a file read. Nothing here opens a browser.
  */
 import { join } from 'node:path';
-import { currentEks, type EksIntegration } from '../atmos/integrations.ts';
+import type { EksIntegration } from '../atmos/integrations.ts';
 import type { Resolution } from '../atmos/types.ts';
 import type { EksCluster } from '../aws/eks.ts';
 import { debug } from '../log.ts';
@@ -48,6 +48,15 @@ export async function clusterOf(res: Resolution, creds: AwsCredentials, i: EksIn
   const fresh = await describeCluster(creds, i.cluster, i.region, res.identity ?? '');
   writePrivateFileSync(file, JSON.stringify({ accessKeyId: creds.accessKeyId, cluster: fresh }));
   return fresh;
+}
+
+/**
+ * The stack's cluster among an identity's aws/eks integrations (kubeconfig's current context):
+ * the one in the stack's region, else the first by name. (Here, not in src/atmos/integrations.ts,
+ * which brings the YAML code: the hook's warm path calls this.)
+ */
+export function currentEks(eks: readonly EksIntegration[], region: string | null): EksIntegration | undefined {
+  return eks.find((i) => i.region === region) ?? eks[0];
 }
 
 /** A bearer token for kubectl: cached until a minute before its end (or the credentials'). */

@@ -10,12 +10,12 @@
  * are exported as usual.
  */
 import { statSync } from 'node:fs';
-import { currentEks, type EksIntegration } from '../atmos/integrations.ts';
+import type { EksIntegration } from '../atmos/integrations.ts';
 import type { Resolution } from '../atmos/types.ts';
 import { AtmosAuthError } from '../errors.ts';
 import { writeStderr } from '../log.ts';
 import { dockerConfigDir, ensureDockerConfig, freshDockerConfig } from './ecr.ts';
-import { ensureKubeconfig, kubeconfigPath } from './eks.ts';
+import { currentEks, ensureKubeconfig, kubeconfigPath } from './eks.ts';
 import type { AwsCredentials } from './types.ts';
 
 const exists = (p: string) => statSync(p, { throwIfNoEntry: false }) !== undefined;

@@ -17,7 +17,7 @@ import { writeStderr } from '../log.ts';
 import { posixQuote } from '../shell/formats/posix.ts';
 import { legacyAllowed, own, readRecord, repoKey, type Pin, type TrustRecord } from './record.ts';
 import { decodeTarget, describeTarget, shownTarget, targetKey } from './targets.ts';
-import { realDir } from '../atmos/fsutil.ts';
+import { realDir } from '../atmos/path-facts.ts';
 
 export { readRecord, repoKey, type Pin, type TrustRecord };
 

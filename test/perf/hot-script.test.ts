@@ -382,6 +382,17 @@ test('not-allowed repository, export --identity: the "as you asked explicitly" n
   assert.is(quiet.stderr.split('\n').filter((l) => l !== '').length, 1, `only the notice on stderr: ${quiet.stderr}`);
 });
 
+test('dist/hot.js bundles no YAML parser, globbing, yargs, SDK or D-Bus: a warm cd compiles what it runs and little else', () => {
+  // Once a static import from the warm path reached src/atmos/yaml.ts (through a small helper
+  // module that also imported it) and hot.js grew from 76 KB to 332 KB: +12 M instructions a cd.
+  const text = readFileSync(join(ROOT, 'dist', 'hot.js'), 'utf8');
+  const modules = [...text.matchAll(/^\/\/ ((?:src|node_modules)\/\S+)$/gm)].map((m) => m[1]!);
+  assert.ok(modules.includes('src/commands/export.ts'), 'the module markers are where this test expects them');
+  const heavy = modules.filter((m) => /^node_modules\/(js-yaml|yaml|picomatch|tinyglobby|fdir|yargs|@aws-sdk|@smithy|@jellybrick)\/|^src\/atmos\/(yaml|merge|resolve|imports|template|repo-files|deadline|profiles|config)\.ts$/.test(m));
+  assert.equal([...new Set(heavy)], [], 'modules of the engine or of a cache miss in dist/hot.js');
+  assert.ok(text.length < 200_000, `dist/hot.js is ${text.length} bytes`);
+});
+
 test('dist/hot.js and dist/engine.js load nothing themselves: no import(), only require("yaml")', () => {
   for (const name of ['hot.js', 'engine.js']) {
     const text = readFileSync(join(ROOT, 'dist', name), 'utf8');
