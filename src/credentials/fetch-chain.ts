@@ -319,6 +319,22 @@ class ChainFetcher {
   }
 
   /**
+   * The profiles that map this identity to something else, ranked by access level, as one clause
+   * ('' when none, or when the profiles cannot be read: an error path must not fail on its own
+   * explanation). Reads every profile of the repository: only ever called on an AWS refusal.
+   */
+  async otherProfiles(): Promise<string> {
+    if (!this.res.root) return '';
+    try {
+      const pm = await import('../atmos/profile-map.ts');
+      return pm.otherProfilesText(pm.mappingsOf(pm.loadProfileAuths(this.res.root, process.env), this.identity), this.identity, this.res.profiles);
+    } catch (err) {
+      debug(`profiles of ${this.res.root} not read for the error message: ${err instanceof Error ? err.message : String(err)}`);
+      return '';
+    }
+  }
+
+  /**
    * Runs `fn`, turning network-layer errors into messages that name the profile, identity,
    * permission set and account, and the one thing to do.
    */
@@ -337,9 +353,11 @@ class ChainFetcher {
     let out: unknown = err;
     if (err instanceof e.NoAssignmentError && hop?.kind === 'aws/permission-set') {
       const acct = `${hop.account.name ?? accountId}${hop.account.name && accountId ? ` (${accountId})` : ''}`;
+      const others = await this.otherProfiles();
+      const next = others ? `${others}; run one with: ATMOS_PROFILE=<profile> atmos-auth export` : 'or pick another identity with --identity';
       out = new AtmosAuthError(
-        `profile ${prof} maps ${this.identity} to ${hop.permissionSet} in ${acct}, but your SSO user has no such assignment`,
-        { hint: `ask your AWS administrator to assign ${hop.permissionSet} on ${acct} to you in IAM Identity Center, or use a profile that maps ${this.identity} to a permission set you have (ATMOS_PROFILE=...)`, cause: err },
+        `profile ${prof} maps ${this.identity} to ${hop.permissionSet} in ${acct}, but your SSO user has no such assignment (sso:GetRoleCredentials refused)`,
+        { hint: `ask your AWS administrator to assign ${hop.permissionSet} on ${acct} to you in IAM Identity Center; ${next}`, cause: err },
       );
     } else if (err instanceof e.LoginRequiredError) {
       // The network layer names the provider; the identity form also works from any directory of the repository.
@@ -347,8 +365,9 @@ class ChainFetcher {
     } else if (err instanceof e.AssumeRoleDeniedError && hop?.kind === 'aws/assume-role') {
       const i = this.res.chain.indexOf(hop);
       const from = this.res.chain[i - 1];
-      out = new AtmosAuthError(`identity ${hop.name} (profile ${prof}) may not assume ${hop.roleArn}${from ? ` from ${from.name} (${from.kind})` : ''}: ${err.message.replace(/^not allowed to assume \S+( \([^)]*\))?:\s*/, '')}`, {
-        hint: `the trust policy of ${hop.roleArn} must allow ${from ? from.name : 'the previous hop'}${hop.externalId ? ' with the configured external_id' : ''}: ask the role's owner, or check principal.assume_role of ${hop.name}`,
+      const others = hop.name === this.identity ? await this.otherProfiles() : '';
+      out = new AtmosAuthError(`identity ${hop.name} (profile ${prof}) may not assume ${hop.roleArn}${from ? ` from ${from.name} (${from.kind})` : ''} (sts:AssumeRole denied): ${err.message.replace(/^not allowed to assume \S+( \([^)]*\))?:\s*/, '')}`, {
+        hint: `the trust policy of ${hop.roleArn} must allow ${from ? from.name : 'the previous hop'}${hop.externalId ? ' with the configured external_id' : ''}: ask the role's owner, or check principal.assume_role of ${hop.name}${others ? `; ${others} (ATMOS_PROFILE=<profile> atmos-auth export)` : ''}`,
         cause: err,
       });
     } else if (err instanceof AtmosAuthError && hop && !(err instanceof e.TokenRevokedError)) {
