@@ -66,3 +66,4 @@ export function reportError(err: unknown): number {
   writeFd(2, `atmos-auth: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 70;
 }
+
