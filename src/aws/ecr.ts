@@ -33,7 +33,7 @@ export async function ecrAuthorization(creds: AwsCredentials, accountId: string,
   } catch (err) {
     const n = errName(err);
     if (n === 'AccessDeniedException' || n === 'AccessDenied') {
-      throw new EcrAuthorizationError(`${identity} may not log in to ECR registry ${accountId} in ${region} (ecr:GetAuthorizationToken denied)`, { hint: 'the integration\'s identity needs ecr:GetAuthorizationToken', cause: err });
+      throw Object.assign(new EcrAuthorizationError(`${identity} may not log in to ECR registry ${accountId} in ${region} (ecr:GetAuthorizationToken denied)`, { hint: 'the integration\'s identity needs ecr:GetAuthorizationToken: ask the account\'s administrator', cause: err }), { accessDenied: true });
     }
     throw mapCommonError(err, 'ecr', 'GetAuthorizationToken', region);
   } finally {

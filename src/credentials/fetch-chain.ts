@@ -8,6 +8,7 @@ import type { ChainHop, Resolution } from '../atmos/types.ts';
 import type { ErrorContext } from '../aws/errors.ts';
 import type { SsoProvider, SsoToken } from '../aws/sso-session.ts';
 import { atmosInstead, fromAmbient, kindOf } from '../atmos/kinds.ts';
+import { profileLabel } from './denied.ts';
 import { AtmosAuthError } from '../errors.ts';
 import { debug, redact } from '../log.ts';
 import { withLock } from '../util/lock.ts';
@@ -42,10 +43,6 @@ function withoutSecrets(h: ChainHop): ChainHop {
   if (h.kind !== 'aws/user' || !h.yamlKeys) return h;
   const { yamlKeys: _secret, ...rest } = h;
   return rest;
-}
-
-function profileLabel(res: Resolution): string {
-  return res.profiles.length ? res.profiles.join(',') : '(no profile)';
 }
 
 /** Fetches the chain of `res` (see module comment). */
@@ -318,20 +315,10 @@ class ChainFetcher {
     return new LoginRequiredError(why, loginCommandFor(this.res));
   }
 
-  /**
-   * The profiles that map this identity to something else, ranked by access level, as one clause
-   * ('' when none, or when the profiles cannot be read: an error path must not fail on its own
-   * explanation). Reads every profile of the repository: only ever called on an AWS refusal.
-   */
+  /** The profiles mapping this identity otherwise (src/credentials/denied.ts). */
   async otherProfiles(): Promise<string> {
-    if (!this.res.root) return '';
-    try {
-      const pm = await import('../atmos/profile-map.ts');
-      return pm.otherProfilesText(pm.mappingsOf(pm.loadProfileAuths(this.res.root, process.env), this.identity), this.identity, this.res.profiles);
-    } catch (err) {
-      debug(`profiles of ${this.res.root} not read for the error message: ${err instanceof Error ? err.message : String(err)}`);
-      return '';
-    }
+    const { otherProfilesClause } = await import('./denied.ts');
+    return otherProfilesClause(this.res, this.identity);
   }
 
   /**
