@@ -40,7 +40,7 @@ export async function ecrAuthorization(creds: AwsCredentials, accountId: string,
     client.destroy();
   }
   const d = out.authorizationData?.[0];
-  if (!d?.authorizationToken || !d.proxyEndpoint) throw new EcrAuthorizationError(`ECR answered no authorization data for registry ${accountId} in ${region}`);
+  if (!d?.authorizationToken || !d.proxyEndpoint) throw new EcrAuthorizationError(`ECR answered no authorization data for registry ${accountId} in ${region} (ecr:GetAuthorizationToken)`, { hint: 'try again: atmos-auth ecr login; ATMOS_LOGS_LEVEL=debug shows the request' });
   const registry = d.proxyEndpoint.replace(/^https?:\/\//, '').replace(/\/+$/, '');
   debug(`ecr: login for ${registry} (token not shown)`);
   return { registry, auth: d.authorizationToken, expiresAt: d.expiresAt ? new Date(d.expiresAt) : new Date(Date.now() + 12 * 3600_000) };

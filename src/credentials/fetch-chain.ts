@@ -118,7 +118,7 @@ class ChainFetcher {
   /** The root provider of the chain when it is IAM Identity Center. */
   ssoProvider(): SsoProvider & { kind: 'aws/iam-identity-center' } {
     const root = this.res.chain[0];
-    if (root?.kind !== 'aws/iam-identity-center') throw new AtmosAuthError(`identity ${this.identity} needs an IAM Identity Center provider at the root of its chain`);
+    if (root?.kind !== 'aws/iam-identity-center') throw new AtmosAuthError(`identity ${this.identity} needs an IAM Identity Center provider at the root of its chain`, { hint: `give its chain a provider of kind aws/iam-identity-center (via.provider); \`atmos-auth resolve --json\` shows the chain` });
     return root;
   }
 
@@ -176,7 +176,7 @@ class ChainFetcher {
       case 'aws/assume-role':
         if (prev?.kind === 'github/oidc') return this.webIdentity(hop, prev);
         if (!prev || prev.kind === 'aws/iam-identity-center' || prev.kind === 'aws/saml') {
-          throw new AtmosAuthError(`identity ${hop.name} (aws/assume-role) needs credentials to assume ${hop.roleArn} from: chain it via an identity (via: {identity: ...}) or a github/oidc provider`);
+          throw new AtmosAuthError(`identity ${hop.name} (aws/assume-role) has no credentials to assume ${hop.roleArn} from`, { hint: 'chain it via an identity (via: {identity: ...}) or a github/oidc provider' });
         }
         return this.assumeRole(hop, await this.obtain(i - 1), prev);
       case 'aws/user':

@@ -151,8 +151,9 @@ test('a config error: file:line:col, and the shell gets nothing', async () => {
     const r = await cli(sb, ['export'], { cwd: sb.stackDir('plat/dev') });
     assert.is(r.code, 1);
     assert.is(r.stdout, '');
-    const [first] = errorLines(r.stderr);
-    assert.match(first!, /^atmos-auth: \S*stacks\/orgs\/acme\/plat\/dev\/us-east-2\.yaml:\d+:\d+: /);
+    const [first, hint] = errorLines(r.stderr);
+    assert.match(first!, /^atmos-auth: \S*stacks\/orgs\/acme\/plat\/dev\/us-east-2\.yaml:\d+:\d+: invalid YAML/);
+    assert.is(hint, '  fix it there; `atmos-auth resolve` checks the result offline');
   } finally {
     writeFileSync(file, before);
   }
