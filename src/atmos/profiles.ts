@@ -100,6 +100,8 @@ export function applyProfiles(
       const pos = from === 'profiles.default' ? posOf(getPath(config, 'profiles'), 'default') : undefined;
       const searched = `searched: ${locations.map((l) => join(l, name)).join(', ')}`;
       const identity = identityNamed(config, name);
+      // Atmos lists the profiles and says to check the spelling (pkg/config/profiles.go:150-157, 298-308);
+      // the near-miss suggestion is atmos-auth's own addition.
       const near = didYouMean(name, avail);
       throw new ConfigError(
         `unknown profile '${name}' (from ${from}); available: ${avail.length ? avail.join(', ') : '(none)'}`,
