@@ -360,7 +360,10 @@ class ChainFetcher {
     } else if (err instanceof AtmosAuthError && hop && !(err instanceof e.TokenRevokedError)) {
       const what = hop.kind === 'aws/permission-set' ? `, ${hop.permissionSet} in ${hop.account.name ?? hop.account.id}` : hop.kind === 'aws/assume-role' ? `, role ${hop.roleArn}` : hop.kind === 'aws/assume-root' ? `, root of ${hop.targetPrincipal}` : '';
       const via = hop.name === this.identity ? '' : `, via ${hop.name}`;
-      out = new AtmosAuthError(`identity ${this.identity} (profile ${prof}${via}${what}): ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
+      // A refusal (AssumeRoot denied) also lists the profiles mapping the identity otherwise.
+      const others = (err as { accessDenied?: boolean }).accessDenied ? await this.otherProfiles() : '';
+      const hint = [err.hint, others ? `${others} (ATMOS_PROFILE=<profile> atmos-auth export)` : ''].filter(Boolean).join('; ');
+      out = new AtmosAuthError(`identity ${this.identity} (profile ${prof}${via}${what}): ${err.message}`, { ...(hint ? { hint } : {}), cause: err });
       Object.defineProperty(out, 'exitCode', { value: err.exitCode });
     }
     if (out && typeof out === 'object') (out as { explained?: boolean }).explained = true;
