@@ -40,7 +40,9 @@ export class AtmosAuthError extends Error {
 export class ConfigError extends AtmosAuthError {
   readonly pos?: SourcePos;
   constructor(message: string, pos?: SourcePos, options?: { hint?: string; cause?: unknown }) {
-    super(message, options);
+    // Every error says what to do next: for a file's content without a more specific hint, edit it
+    // there and re-check offline (resolve reads the same files the failing command did).
+    super(message, options?.hint || !pos?.file ? options : { ...options, hint: 'fix it there; `atmos-auth resolve` checks the result offline' });
     if (pos) this.pos = pos;
   }
   override render(): string {
@@ -66,3 +68,4 @@ export function reportError(err: unknown): number {
   writeFd(2, `atmos-auth: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 70;
 }
+

@@ -7,6 +7,7 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { didYouMean } from './chain.ts';
 import { entryIsDir, isDir, listDir, yamlFilesUnder } from './fsutil.ts';
 import { deepMerge, getPath } from './merge.ts';
 import type { Reader } from './reader.ts';
@@ -99,13 +100,18 @@ export function applyProfiles(
       const pos = from === 'profiles.default' ? posOf(getPath(config, 'profiles'), 'default') : undefined;
       const searched = `searched: ${locations.map((l) => join(l, name)).join(', ')}`;
       const identity = identityNamed(config, name);
+      // Atmos lists the profiles and says to check the spelling (pkg/config/profiles.go:150-157, 298-308);
+      // the near-miss suggestion is atmos-auth's own addition.
+      const near = didYouMean(name, avail);
       throw new ConfigError(
         `unknown profile '${name}' (from ${from}); available: ${avail.length ? avail.join(', ') : '(none)'}`,
         pos,
         {
           hint: identity
             ? `'${name}' is an auth identity, not a configuration profile: to select it use ATMOS_IDENTITY or --identity instead, e.g. export ATMOS_IDENTITY=${identity} (and unset ATMOS_PROFILE); ${searched}`
-            : `check the spelling of the profile name; ${searched}`,
+            : near
+              ? `did you mean '${near}'? ${from === '--profile' ? `use --profile ${near}` : from === 'ATMOS_PROFILE' ? `export ATMOS_PROFILE=${near}` : `set profiles.default to ${near}`}; ${searched}`
+              : `check the spelling of the profile name; ${searched}`,
         },
       );
     }

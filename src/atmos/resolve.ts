@@ -222,21 +222,27 @@ function selectStack(stacks: StackInfo[], name: string, root: string): StackInfo
 function explainUndefined(err: UndefinedIdentityError, reader: Reader, baseConfig: YamlMap, root: string, active: string[]): ConfigError {
   const locations = profileLocations(baseConfig, root, reader.env);
   const defining: string[] = [];
+  // Every identity name met, for "did you mean": the base config's and each profile's.
+  const known = new Set<string>([...authOf(baseConfig).identities.values()].map((e) => e.name));
   for (const name of availableProfiles(locations)) {
-    if (active.includes(name)) continue;
     const d = findProfileDir(name, locations);
     if (!d) continue;
     try {
       const merged = deepMerge(baseConfig, loadProfile(reader, d)) as YamlMap;
-      if (authOf(merged).identities.has(err.identity.toLowerCase())) defining.push(name);
+      const ids = authOf(merged).identities;
+      for (const e of ids.values()) known.add(e.name);
+      if (!active.includes(name) && ids.has(err.identity.toLowerCase())) defining.push(name);
     } catch {
       // A broken other profile does not matter here; only the active one does.
     }
   }
+  const near = defining.length ? undefined : didYouMean(err.identity, [...known]);
   const act = active.length ? `profile ${active.join(',')}` : 'no profile: ATMOS_PROFILE is unset';
   const msg = err.message.replace('the active configuration does not define it', `the active configuration (${act}) does not define it`);
   const hint = defining.length
     ? `profiles that define it: ${defining.join(', ')}; e.g. export ATMOS_PROFILE=${defining[0]}`
-    : 'no profile defines it; add it under auth.identities (atmos.yaml or a profile)';
+    : near
+      ? `did you mean '${near}'? use --identity ${near} (no profile defines '${err.identity}')`
+      : 'no profile defines it; add it under auth.identities (atmos.yaml or a profile), or see the identities: atmos-auth list --matrix';
   return new ConfigError(msg, err.pos, { hint });
 }

@@ -33,14 +33,14 @@ export async function ecrAuthorization(creds: AwsCredentials, accountId: string,
   } catch (err) {
     const n = errName(err);
     if (n === 'AccessDeniedException' || n === 'AccessDenied') {
-      throw new EcrAuthorizationError(`${identity} may not log in to ECR registry ${accountId} in ${region} (ecr:GetAuthorizationToken denied)`, { hint: 'the integration\'s identity needs ecr:GetAuthorizationToken', cause: err });
+      throw Object.assign(new EcrAuthorizationError(`${identity} may not log in to ECR registry ${accountId} in ${region} (ecr:GetAuthorizationToken denied)`, { hint: 'the integration\'s identity needs ecr:GetAuthorizationToken: ask the account\'s administrator', cause: err }), { accessDenied: true });
     }
     throw mapCommonError(err, 'ecr', 'GetAuthorizationToken', region);
   } finally {
     client.destroy();
   }
   const d = out.authorizationData?.[0];
-  if (!d?.authorizationToken || !d.proxyEndpoint) throw new EcrAuthorizationError(`ECR answered no authorization data for registry ${accountId} in ${region}`);
+  if (!d?.authorizationToken || !d.proxyEndpoint) throw new EcrAuthorizationError(`ECR answered no authorization data for registry ${accountId} in ${region} (ecr:GetAuthorizationToken)`, { hint: 'try again: atmos-auth ecr login; ATMOS_LOGS_LEVEL=debug shows the request' });
   const registry = d.proxyEndpoint.replace(/^https?:\/\//, '').replace(/\/+$/, '');
   debug(`ecr: login for ${registry} (token not shown)`);
   return { registry, auth: d.authorizationToken, expiresAt: d.expiresAt ? new Date(d.expiresAt) : new Date(Date.now() + 12 * 3600_000) };

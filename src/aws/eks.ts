@@ -43,7 +43,7 @@ export async function describeCluster(creds: AwsCredentials, name: string, regio
       throw new EksClusterError(`EKS cluster ${name} was not found in ${region} (as ${identity})`, { hint: 'check spec.cluster.name and spec.cluster.region of the aws/eks integration', cause: err });
     }
     if (n === 'AccessDeniedException' || n === 'AccessDenied') {
-      throw new EksClusterError(`${identity} may not describe EKS cluster ${name} in ${region} (eks:DescribeCluster denied)`, { hint: 'the integration\'s identity needs eks:DescribeCluster on the cluster', cause: err });
+      throw Object.assign(new EksClusterError(`${identity} may not describe EKS cluster ${name} in ${region} (eks:DescribeCluster denied)`, { hint: 'the integration\'s identity needs eks:DescribeCluster on the cluster: ask the account\'s administrator', cause: err }), { accessDenied: true });
     }
     throw mapCommonError(err, 'eks', 'DescribeCluster', region);
   } finally {

@@ -134,7 +134,10 @@ export class AwsRequestError extends AtmosAuthError {
   readonly code: string;
   readonly status?: number;
   constructor(service: string, op: string, code: string, status: number | undefined, message: string, cause?: unknown) {
-    super(`${service} ${op} failed: ${code}${status ? ` (HTTP ${status})` : ''}${message ? `: ${message}` : ''}`, { cause });
+    super(`${service} ${op} failed: ${code}${status ? ` (HTTP ${status})` : ''}${message ? `: ${message}` : ''}`, {
+      hint: 'run the command again with ATMOS_LOGS_LEVEL=debug to see the request and the answer (never a secret)',
+      cause,
+    });
     this.code = code;
     if (status !== undefined) this.status = status;
   }

@@ -39,6 +39,6 @@ export async function getGithubIdToken(audience: string): Promise<string> {
     });
   }
   const body = (await res.json().catch(() => null)) as { value?: unknown } | null;
-  if (!body || typeof body.value !== 'string' || !body.value) throw new GithubOidcUnavailableError('GitHub answered the ID token request without a token');
+  if (!body || typeof body.value !== 'string' || !body.value) throw new GithubOidcUnavailableError('GitHub answered the ID token request without a token', { hint: 'run the step again; the job needs permissions: id-token: write' });
   return body.value;
 }

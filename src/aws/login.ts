@@ -64,7 +64,7 @@ async function registration(ctx: LoginContext, mod: OidcModule, client: OidcClie
   } catch (err) {
     throw mapCommonError(err, 'sso-oidc', 'RegisterClient', ctx.loc.region);
   }
-  if (!out.clientId || !out.clientSecret) throw new LoginFailedError('IAM Identity Center returned an incomplete client registration');
+  if (!out.clientId || !out.clientSecret) throw new LoginFailedError('IAM Identity Center returned an incomplete client registration (sso-oidc:RegisterClient)', { hint: 'try the login again; ATMOS_LOGS_LEVEL=debug shows the exchange' });
   const reg: Registration = {
     clientId: out.clientId,
     clientSecret: out.clientSecret,
@@ -153,7 +153,7 @@ export async function loginWithPkce(ctx: LoginContext): Promise<LoginResult> {
     res.setHeader('connection', 'close');
     if (err) {
       res.writeHead(200).end(CLOSE_PAGE(false, 'The sign-in was not completed.'));
-      settle.fail(new LoginFailedError(`sign-in was refused: ${err.replace(/[^\w.-]/g, '').slice(0, 80)}`));
+      settle.fail(new LoginFailedError(`sign-in was refused: ${err.replace(/[^\w.-]/g, '').slice(0, 80)}`, { hint: 'run the login again; if it keeps failing, ask your IAM Identity Center administrator' }));
     } else if (!code || gotState !== state) {
       res.writeHead(400).end(CLOSE_PAGE(false, 'Unexpected answer (state mismatch).'));
       settle.fail(new LoginFailedError('sign-in answer did not match this login (state mismatch); try again'));
@@ -217,7 +217,7 @@ export async function loginWithPkce(ctx: LoginContext): Promise<LoginResult> {
 }
 
 function tokenResult(out: { accessToken?: string; expiresIn?: number; refreshToken?: string }, reg: Registration): LoginResult {
-  if (!out.accessToken) throw new LoginFailedError('IAM Identity Center returned no access token');
+  if (!out.accessToken) throw new LoginFailedError('IAM Identity Center returned no access token (sso-oidc:CreateToken)', { hint: 'try the login again; ATMOS_LOGS_LEVEL=debug shows the exchange' });
   const r: LoginResult = {
     accessToken: out.accessToken,
     // Whole seconds, as the cache file stores it, so every reader sees the same expiry.
@@ -253,7 +253,7 @@ export async function loginWithDeviceCode(ctx: LoginContext, opts: { openBrowser
   } catch (err) {
     throw mapCommonError(err, 'sso-oidc', 'StartDeviceAuthorization', ctx.loc.region);
   }
-  if (!auth.deviceCode) throw new LoginFailedError('IAM Identity Center returned no device code');
+  if (!auth.deviceCode) throw new LoginFailedError('IAM Identity Center returned no device code (sso-oidc:StartDeviceAuthorization)', { hint: 'try again, or sign in through the browser: atmos-auth login without --device-code' });
   const url = auth.verificationUriComplete ?? auth.verificationUri ?? '';
   ctx.stderr.write(
     `atmos-auth: signing in to ${ctx.loc.startUrl} (provider ${ctx.providerName}).\n` +
@@ -284,7 +284,7 @@ export async function loginWithDeviceCode(ctx: LoginContext, opts: { openBrowser
           continue;
         }
         if (name === 'ExpiredTokenException') throw new LoginFailedError('the device code expired before it was confirmed', { hint: `start again: atmos-auth login --provider ${ctx.providerName} --device-code`, cause: err });
-        if (name === 'AccessDeniedException') throw new LoginFailedError('the sign-in was denied in the browser', { cause: err });
+        if (name === 'AccessDeniedException') throw new LoginFailedError('the sign-in was denied in the browser', { hint: 'run the login again and choose Allow', cause: err });
         throw mapCommonError(err, 'sso-oidc', 'CreateToken', ctx.loc.region);
       }
     }

@@ -95,7 +95,7 @@ export async function getSessionToken(
   } catch (err) {
     const name = errName(err);
     if (name === 'AccessDenied' || name === 'AccessDeniedException') {
-      throw new MfaFailedError(`GetSessionToken was refused: ${message(err)}`, {
+      throw new MfaFailedError(`sts:GetSessionToken was refused: ${message(err)}`, {
         hint: o.mfaSerial ? 'enter the current code of the MFA device (codes are single-use; wait for the next one)' : 'this user may require MFA: set mfa_arn on the identity',
         cause: err,
       });
@@ -150,10 +150,10 @@ export async function assumeRoot(
     const name = errName(err);
     if (name === 'AccessDenied' || name === 'AccessDeniedException' || name === 'RegionDisabledException') {
       // The hints Atmos gives for the same failure (pkg/auth/identities/aws/assume_root.go:204-216).
-      throw new AtmosAuthError(`AssumeRoot on account ${o.targetPrincipal} was refused (${name}): ${message(err)}`, {
-        hint: `the account must be a member of your organization with centralized root access enabled, and the previous hop needs sts:AssumeRoot for ${o.taskPolicyArn}`,
+      throw Object.assign(new AtmosAuthError(`AssumeRoot on account ${o.targetPrincipal} was refused (sts:AssumeRoot, ${name}): ${message(err)}`, {
+        hint: `the account must be a member of your organization with centralized root access enabled, and the previous hop needs sts:AssumeRoot for ${o.taskPolicyArn}: ask your organization's administrator`,
         cause: err,
-      });
+      }), { accessDenied: true });
     }
     if (name === 'ValidationError') throw new AwsRequestError('AWS STS', 'AssumeRoot', name, 400, `${message(err)} (account ${o.targetPrincipal})`, err);
     throw mapCallerError(err, 'AssumeRoot', o.region, `AssumeRoot on ${o.targetPrincipal}`);

@@ -25,10 +25,10 @@ export interface CredentialProcessArgs {
 /** The resolve arguments of `a`; with --target, also pins the ATMOS_* inputs in process.env. */
 function targetArgs(a: CredentialProcessArgs): TargetArgs {
   if (!a.target) {
-    if (!a.identity) throw new UsageError('name the identity: --identity NAME (or --target from a generated profile)');
+    if (!a.identity) throw new UsageError('credential-process needs an identity', { hint: 'pass --identity NAME (or --target from a generated profile); atmos-auth list shows the identities' });
     return { dir: a.root, profile: a.profile, identity: a.identity };
   }
-  if (a.identity || a.profile || a.root) throw new UsageError('--target already names the identity, profile and root: pass it alone');
+  if (a.identity || a.profile || a.root) throw new UsageError('--target already names the identity, profile and root: pass it alone', { hint: 'drop --identity/--profile/--root, or rewrite the profile: atmos-auth export --mode profile' });
   const t = decodeTarget(a.target);
   const pin = (k: string, v: string | undefined) => {
     if (v) process.env[k] = v;

@@ -59,6 +59,6 @@ export async function run(a: { action?: string }): Promise<number> {
       readFileSync(0); // the protocol sends a payload; nothing to keep
       return 0;
     default:
-      throw new UsageError(`docker credential helper action must be get, store, erase or list (got ${a.action ?? 'nothing'})`);
+      throw new UsageError(`docker credential helper action must be get, store, erase or list (got ${a.action ?? 'nothing'})`, { hint: 'docker runs it as docker-credential-atmos-auth get; to log in yourself: atmos-auth ecr login' });
   }
 }

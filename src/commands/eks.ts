@@ -31,8 +31,8 @@ function execApiVersion(): string {
 
 /** `eks token`: an ExecCredential with the cluster's bearer token. */
 export async function runToken(a: EksTokenArgs): Promise<number> {
-  if (!a.clusterName || !a.region) throw new UsageError('name the cluster: --cluster-name NAME --region REGION');
-  if (!a.identity) throw new UsageError('name the identity: --identity NAME (the kubeconfig atmos-auth writes passes it)');
+  if (!a.clusterName || !a.region) throw new UsageError('eks token needs the cluster', { hint: 'pass --cluster-name NAME --region REGION (the kubeconfig from atmos-auth eks kubeconfig does)' });
+  if (!a.identity) throw new UsageError('eks token needs the identity', { hint: 'pass --identity NAME (the kubeconfig from atmos-auth eks kubeconfig does)' });
   const res = await resolveTarget({ dir: a.root, profile: a.profile, identity: a.identity });
   noticeUntrusted(res);
   const { credentials } = await getCredentials(res, { login: 'never', get stderr() { return process.stderr; } });

@@ -69,7 +69,7 @@ export async function run(a: ExecArgs): Promise<number> {
     const cleanup = () => { for (const [sig, h] of handlers) process.off(sig, h); };
     child.on('error', (err: NodeJS.ErrnoException) => {
       cleanup();
-      if (err.code === 'ENOENT') reject(new CommandNotFoundError(`command not found: ${cmd}`));
+      if (err.code === 'ENOENT') reject(new CommandNotFoundError(`command not found: ${cmd}`, { hint: 'check its name, or that its directory is on PATH' }));
       else reject(err);
     });
     child.on('exit', (code, signal) => {

@@ -5,40 +5,12 @@
  * `ATMOS_PROFILE=<name>` would merge it over atmos.yaml (Atmos pkg/config/profiles.go: a profile's
  * files deep-merge over the base config); a profile that fails to load is a column with its error,
  * not a failure of the table. Rows are identities, grouped where the names and cells allow
- * (groupRows). Rendering is matrix-render.ts.
+ * (groupRows). Reading the profiles is src/atmos/profile-map.ts (errors quote it too); rendering is
+ * matrix-render.ts.
  */
-import { buildChain } from '../atmos/chain.ts';
-import { discoverConfig } from '../atmos/config.ts';
-import { authOf, type AuthConfig } from '../atmos/identity.ts';
-import { kindOf, unsupportedHop } from '../atmos/kinds.ts';
-import { applyProfiles, availableProfiles, profileLocations } from '../atmos/profiles.ts';
-import { Reader } from '../atmos/reader.ts';
-import { AtmosAuthError, UsageError } from '../errors.ts';
-import { accessLevel, type AccessLevel } from '../shell/env.ts';
-import { realDir } from '../atmos/fsutil.ts';
+import { cellOf, loadProfileAuths, type MatrixCell, type MatrixProfile } from '../atmos/profile-map.ts';
 
-/** One column: a profile ('' when the repository has none: the base configuration alone). */
-export interface MatrixProfile {
-  name: string;
-  /** Why this profile's configuration could not be read (its cells are then all null). */
-  error?: string;
-}
-
-/** What one profile makes of one identity (or of a group of them). */
-export interface MatrixCell {
-  /** The kind of the identity's last hop, as written (aws/permission-set, aws/assume-role, ...). */
-  kind: string;
-  /** aws/permission-set: the permission set's name. */
-  permissionSet?: string;
-  /** aws/assume-role: the role's name (last segment of its ARN); in a group, `*` where members differ. */
-  role?: string;
-  /** apply/plan/state/admin/read from the name ('' when the name does not say). */
-  access: AccessLevel;
-  /** A kind atmos-auth leaves to Atmos somewhere in the chain. */
-  unsupported?: string;
-  /** The identity's chain does not build in this profile (one line). */
-  error?: string;
-}
+export type { MatrixCell, MatrixProfile } from '../atmos/profile-map.ts';
 
 /** One row: an identity, or identities with the same cells in every profile. */
 export interface MatrixRow {
@@ -56,61 +28,9 @@ export interface Matrix {
   rows: MatrixRow[];
 }
 
-
-/** The first line of an error as the user would read it (file:line: message). */
-function oneLine(err: unknown): string {
-  const text = err instanceof AtmosAuthError ? err.render() : err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0]!;
-}
-
-/** The cell of `name` under `auth`. */
-function cellOf(name: string, auth: AuthConfig): MatrixCell {
-  const kind = auth.identities.get(name.toLowerCase())?.def.kind;
-  let chain;
-  try {
-    chain = buildChain(name, auth);
-  } catch (err) {
-    return { kind: typeof kind === 'string' ? kind : '?', access: '', error: oneLine(err) };
-  }
-  const last = chain[chain.length - 1]!;
-  const cell: MatrixCell = { kind: kindOf(last), access: '' };
-  if (last.kind === 'aws/permission-set') {
-    cell.permissionSet = last.permissionSet;
-    cell.access = accessLevel(last.permissionSet);
-  } else if (last.kind === 'aws/assume-role') {
-    cell.role = last.roleArn.slice(last.roleArn.lastIndexOf('/') + 1);
-    cell.access = accessLevel(cell.role);
-  }
-  const odd = unsupportedHop(chain);
-  if (odd) cell.unsupported = kindOf(odd);
-  return cell;
-}
-
-/** Reads every profile of the repository holding `dir` and builds the table. */
+/** Reads every profile of the repository holding `dir` (src/atmos/profile-map.ts) and builds the table. */
 export function computeMatrix(dir: string, env: NodeJS.ProcessEnv, opts: { group: boolean; only?: string[] }): Matrix {
-  const reader = new Reader(realDir(dir), env);
-  const base = discoverConfig(reader);
-  if (!base.root) throw new AtmosAuthError(`${dir} is not inside an Atmos repository (no atmos.yaml in it or above it)`, { hint: 'run it inside the repository, or pass --dir' });
-  const root = base.root;
-  reader.configRoot = root;
-  let names = availableProfiles(profileLocations(base.config, root, env));
-  if (opts.only?.length) {
-    const unknown = opts.only.filter((n) => !names.includes(n));
-    if (unknown.length) throw new UsageError(`no profile ${unknown.join(', ')} in ${root}`, { hint: `profiles: ${names.join(', ') || '(none)'}` });
-    names = opts.only;
-  }
-  const profiles: MatrixProfile[] = [];
-  const auths = new Map<string, AuthConfig>();
-  for (const name of names.length ? names : ['']) {
-    try {
-      // The profile named as --profile would: applyProfiles merges it as Atmos does.
-      const config = name ? applyProfiles(reader, base.config, root, name).config : base.config;
-      auths.set(name, authOf(config));
-      profiles.push({ name });
-    } catch (err) {
-      profiles.push({ name, error: oneLine(err) });
-    }
-  }
+  const { root, profiles, auths } = loadProfileAuths(dir, env, opts.only);
   // Union of the identities, case-insensitively; the first spelling met names the row.
   const identities = new Map<string, string>();
   for (const auth of auths.values()) for (const e of auth.identities.values()) if (!identities.has(e.name.toLowerCase())) identities.set(e.name.toLowerCase(), e.name);
@@ -118,7 +38,7 @@ export function computeMatrix(dir: string, env: NodeJS.ProcessEnv, opts: { group
     const cells: Record<string, MatrixCell | null> = {};
     for (const p of profiles) {
       const auth = auths.get(p.name);
-      cells[p.name] = auth?.identities.has(id.toLowerCase()) ? cellOf(id, auth) : null;
+      cells[p.name] = auth ? cellOf(id, auth) : null;
     }
     return { identities: [id], group: id, cells };
   });

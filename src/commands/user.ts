@@ -37,9 +37,9 @@ export async function run(a: UserArgs): Promise<number> {
   const stderr = process.stderr;
   if (process.stdin.isTTY) stderr.write(`Access keys of IAM user identity ${name} (stored on this machine only: the keychain where Atmos keeps them, else a 0600 file)\n`);
   const accessKeyId = (await promptLine('AWS access key ID: ', { stderr, secret: true })).trim();
-  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) throw new AtmosAuthError('that does not look like an AWS access key ID (16+ capital letters and digits, e.g. AKIA...)');
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) throw new AtmosAuthError('that does not look like an AWS access key ID (16+ capital letters and digits, e.g. AKIA...)', { hint: 'run atmos-auth user configure <identity> again and paste the key ID first, then the secret' });
   const secretAccessKey = (await promptLine('AWS secret access key: ', { stderr, secret: true })).trim();
-  if (secretAccessKey.length < 16) throw new AtmosAuthError('the secret access key is too short');
+  if (secretAccessKey.length < 16) throw new AtmosAuthError('the secret access key is too short', { hint: 'run atmos-auth user configure <identity> again and paste the whole secret (40 characters for AWS keys)' });
   // Without a resolution (an identity the configuration does not check), the configuration is
   // still found from the directory: its realm and keyring type decide where the keys go.
   const at = await writeUserKeys(name, { accessKeyId, secretAccessKey }, scope ?? { root: null, profiles: [], ...(a.dir ? { dir: resolvePath(a.dir) } : {}) });

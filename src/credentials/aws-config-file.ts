@@ -172,7 +172,7 @@ function readSourceText(p: string): string {
     return readFileSync(p, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw new ProfileModeError(`cannot read your AWS config ${p}: ${(err as Error).message}`);
+    throw new ProfileModeError(`cannot read your AWS config ${p}: ${(err as Error).message}`, { hint: `fix its permissions (ls -l '${p}'), or point AWS_CONFIG_FILE elsewhere` });
   }
 }
 

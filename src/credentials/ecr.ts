@@ -147,7 +147,9 @@ export async function ensureDockerConfig(res: Resolution, creds: AwsCredentials,
       continue;
     }
     const { ecrAuthorization } = await import('../aws/ecr.ts');
-    const l = await ecrAuthorization(creds, i.accountId, i.region, res.identity);
+    const l = await ecrAuthorization(creds, i.accountId, i.region, res.identity).catch(async (err: unknown) => {
+      throw await (await import('./denied.ts')).explainDenied(err, res);
+    });
     auths[l.registry] = { auth: l.auth };
     logins[tag] = { host: l.registry, expiresAt: l.expiresAt.toISOString() };
   }

@@ -45,7 +45,9 @@ export async function clusterOf(res: Resolution, creds: AwsCredentials, i: EksIn
     return { name: i.cluster, region: i.region, arn: c.arn, endpoint: c.endpoint, certificateAuthority: c.certificateAuthority };
   }
   const { describeCluster } = await import('../aws/eks.ts');
-  const fresh = await describeCluster(creds, i.cluster, i.region, res.identity ?? '');
+  const fresh = await describeCluster(creds, i.cluster, i.region, res.identity ?? '').catch(async (err: unknown) => {
+    throw await (await import('./denied.ts')).explainDenied(err, res);
+  });
   writePrivateFileSync(file, JSON.stringify({ accessKeyId: creds.accessKeyId, cluster: fresh }));
   return fresh;
 }

@@ -8,6 +8,7 @@ import type { ChainHop, Resolution } from '../atmos/types.ts';
 import type { ErrorContext } from '../aws/errors.ts';
 import type { SsoProvider, SsoToken } from '../aws/sso-session.ts';
 import { atmosInstead, fromAmbient, kindOf } from '../atmos/kinds.ts';
+import { profileLabel } from './denied.ts';
 import { AtmosAuthError } from '../errors.ts';
 import { debug, redact } from '../log.ts';
 import { withLock } from '../util/lock.ts';
@@ -42,10 +43,6 @@ function withoutSecrets(h: ChainHop): ChainHop {
   if (h.kind !== 'aws/user' || !h.yamlKeys) return h;
   const { yamlKeys: _secret, ...rest } = h;
   return rest;
-}
-
-function profileLabel(res: Resolution): string {
-  return res.profiles.length ? res.profiles.join(',') : '(no profile)';
 }
 
 /** Fetches the chain of `res` (see module comment). */
@@ -121,7 +118,7 @@ class ChainFetcher {
   /** The root provider of the chain when it is IAM Identity Center. */
   ssoProvider(): SsoProvider & { kind: 'aws/iam-identity-center' } {
     const root = this.res.chain[0];
-    if (root?.kind !== 'aws/iam-identity-center') throw new AtmosAuthError(`identity ${this.identity} needs an IAM Identity Center provider at the root of its chain`);
+    if (root?.kind !== 'aws/iam-identity-center') throw new AtmosAuthError(`identity ${this.identity} needs an IAM Identity Center provider at the root of its chain`, { hint: `give its chain a provider of kind aws/iam-identity-center (via.provider); \`atmos-auth resolve --json\` shows the chain` });
     return root;
   }
 
@@ -179,7 +176,7 @@ class ChainFetcher {
       case 'aws/assume-role':
         if (prev?.kind === 'github/oidc') return this.webIdentity(hop, prev);
         if (!prev || prev.kind === 'aws/iam-identity-center' || prev.kind === 'aws/saml') {
-          throw new AtmosAuthError(`identity ${hop.name} (aws/assume-role) needs credentials to assume ${hop.roleArn} from: chain it via an identity (via: {identity: ...}) or a github/oidc provider`);
+          throw new AtmosAuthError(`identity ${hop.name} (aws/assume-role) has no credentials to assume ${hop.roleArn} from`, { hint: 'chain it via an identity (via: {identity: ...}) or a github/oidc provider' });
         }
         return this.assumeRole(hop, await this.obtain(i - 1), prev);
       case 'aws/user':
@@ -318,6 +315,12 @@ class ChainFetcher {
     return new LoginRequiredError(why, loginCommandFor(this.res));
   }
 
+  /** The profiles mapping this identity otherwise (src/credentials/denied.ts). */
+  async otherProfiles(): Promise<string> {
+    const { otherProfilesClause } = await import('./denied.ts');
+    return otherProfilesClause(this.res, this.identity);
+  }
+
   /**
    * Runs `fn`, turning network-layer errors into messages that name the profile, identity,
    * permission set and account, and the one thing to do.
@@ -337,9 +340,11 @@ class ChainFetcher {
     let out: unknown = err;
     if (err instanceof e.NoAssignmentError && hop?.kind === 'aws/permission-set') {
       const acct = `${hop.account.name ?? accountId}${hop.account.name && accountId ? ` (${accountId})` : ''}`;
+      const others = await this.otherProfiles();
+      const next = others ? `${others}; run one with: ATMOS_PROFILE=<profile> atmos-auth export` : 'or pick another identity with --identity';
       out = new AtmosAuthError(
-        `profile ${prof} maps ${this.identity} to ${hop.permissionSet} in ${acct}, but your SSO user has no such assignment`,
-        { hint: `ask your AWS administrator to assign ${hop.permissionSet} on ${acct} to you in IAM Identity Center, or use a profile that maps ${this.identity} to a permission set you have (ATMOS_PROFILE=...)`, cause: err },
+        `profile ${prof} maps ${this.identity} to ${hop.permissionSet} in ${acct}, but your SSO user has no such assignment (sso:GetRoleCredentials refused)`,
+        { hint: `ask your AWS administrator to assign ${hop.permissionSet} on ${acct} to you in IAM Identity Center; ${next}`, cause: err },
       );
     } else if (err instanceof e.LoginRequiredError) {
       // The network layer names the provider; the identity form also works from any directory of the repository.
@@ -347,14 +352,18 @@ class ChainFetcher {
     } else if (err instanceof e.AssumeRoleDeniedError && hop?.kind === 'aws/assume-role') {
       const i = this.res.chain.indexOf(hop);
       const from = this.res.chain[i - 1];
-      out = new AtmosAuthError(`identity ${hop.name} (profile ${prof}) may not assume ${hop.roleArn}${from ? ` from ${from.name} (${from.kind})` : ''}: ${err.message.replace(/^not allowed to assume \S+( \([^)]*\))?:\s*/, '')}`, {
-        hint: `the trust policy of ${hop.roleArn} must allow ${from ? from.name : 'the previous hop'}${hop.externalId ? ' with the configured external_id' : ''}: ask the role's owner, or check principal.assume_role of ${hop.name}`,
+      const others = hop.name === this.identity ? await this.otherProfiles() : '';
+      out = new AtmosAuthError(`identity ${hop.name} (profile ${prof}) may not assume ${hop.roleArn}${from ? ` from ${from.name} (${from.kind})` : ''} (sts:AssumeRole denied): ${err.message.replace(/^not allowed to assume \S+( \([^)]*\))?:\s*/, '')}`, {
+        hint: `the trust policy of ${hop.roleArn} must allow ${from ? from.name : 'the previous hop'}${hop.externalId ? ' with the configured external_id' : ''}: ask the role's owner, or check principal.assume_role of ${hop.name}${others ? `; ${others} (ATMOS_PROFILE=<profile> atmos-auth export)` : ''}`,
         cause: err,
       });
     } else if (err instanceof AtmosAuthError && hop && !(err instanceof e.TokenRevokedError)) {
       const what = hop.kind === 'aws/permission-set' ? `, ${hop.permissionSet} in ${hop.account.name ?? hop.account.id}` : hop.kind === 'aws/assume-role' ? `, role ${hop.roleArn}` : hop.kind === 'aws/assume-root' ? `, root of ${hop.targetPrincipal}` : '';
       const via = hop.name === this.identity ? '' : `, via ${hop.name}`;
-      out = new AtmosAuthError(`identity ${this.identity} (profile ${prof}${via}${what}): ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
+      // A refusal (AssumeRoot denied) also lists the profiles mapping the identity otherwise.
+      const others = (err as { accessDenied?: boolean }).accessDenied ? await this.otherProfiles() : '';
+      const hint = [err.hint, others ? `${others} (ATMOS_PROFILE=<profile> atmos-auth export)` : ''].filter(Boolean).join('; ');
+      out = new AtmosAuthError(`identity ${this.identity} (profile ${prof}${via}${what}): ${err.message}`, { ...(hint ? { hint } : {}), cause: err });
       Object.defineProperty(out, 'exitCode', { value: err.exitCode });
     }
     if (out && typeof out === 'object') (out as { explained?: boolean }).explained = true;

@@ -127,7 +127,7 @@ export async function fileKeyringPassword(place: FileKeyringPlace, ask: ((prompt
   let pw = process.env[place.passwordEnv] ?? '';
   if (!pw && ask) pw = await ask(`Password of the Atmos file keyring ${place.dir}: `);
   if (!pw) throw new AtmosAuthError(`the Atmos file keyring ${place.dir} needs its password`, { hint: `set ${place.passwordEnv} (as for Atmos), or run the command in a terminal to be asked for it` });
-  if (pw.length < 8) throw new AtmosAuthError(`the Atmos file keyring password must be at least 8 characters (as Atmos requires)`);
+  if (pw.length < 8) throw new AtmosAuthError(`the Atmos file keyring password must be at least 8 characters (as Atmos requires)`, { hint: `set a longer one in ${place.passwordEnv}` });
   return pw;
 }
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UNSUPPORTED_KIND_EXIT } from '../atmos/kinds.ts';
-import { UsageError } from '../errors.ts';
+import { AtmosAuthError, UsageError } from '../errors.ts';
 import { MANAGED_VARS, TOUCHED_VARS } from './env.ts';
 import { fishQuote } from './formats/fish.ts';
 import { posixQuote } from './formats/posix.ts';
@@ -33,7 +33,9 @@ export function shellDir(): string {
     if (existsSync(join(candidate, 'atmos-auth.zsh'))) return candidate;
     dir = dirname(dir);
   }
-  throw new Error('shell/ scripts not found next to the atmos-auth installation');
+  throw new AtmosAuthError(`the shell/ scripts are not next to the atmos-auth installation (looked up from ${dirname(fileURLToPath(import.meta.url))})`, {
+    hint: 'reinstall atmos-auth (install.sh), which ships shell/ beside dist/',
+  });
 }
 
 /** The words that run this CLI: the Node binary running now and the entry script. */

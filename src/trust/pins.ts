@@ -39,7 +39,7 @@ export interface RepoPins {
 export function repoPins(dir: string, env: NodeJS.ProcessEnv = process.env, profileFlag?: string): RepoPins {
   const reader = new Reader(realDir(dir), env);
   const base = discoverConfig(reader);
-  if (!base.root) throw new AtmosAuthError(`${dir} is not inside an Atmos repository (no atmos.yaml in it or above it)`);
+  if (!base.root) throw new AtmosAuthError(`${dir} is not inside an Atmos repository (no atmos.yaml in it or above it)`, { hint: 'run it inside the repository, or name a directory of it: atmos-auth allow DIR' });
   const root = base.root;
   reader.configRoot = root;
   const configs: [string, YamlMap][] = [['', base.config]];

@@ -11,8 +11,8 @@ import { AtmosAuthError } from '../errors.ts';
 /** A secret file or its directory is unsafe (symlink, foreign owner, open mode). */
 export class InsecureFileError extends AtmosAuthError {
   readonly path: string;
-  constructor(path: string, why: string) {
-    super(`refusing to use ${path}: ${why}`, { hint: `remove it (rm -rf '${path}') and try again` });
+  constructor(path: string, why: string, fix?: string) {
+    super(`refusing to use ${path}: ${why}`, { hint: fix ?? `remove it (rm -rf '${path}') and try again` });
     this.path = path;
   }
 }
@@ -40,7 +40,7 @@ function checkPrivateFile(path: string): boolean {
   if (st.isSymbolicLink()) throw new InsecureFileError(path, 'it is a symbolic link');
   if (!st.isFile()) throw new InsecureFileError(path, 'not a regular file');
   if (uid >= 0 && st.uid !== uid) throw new InsecureFileError(path, `owned by uid ${st.uid}, not by you (${uid})`);
-  if ((st.mode & 0o077) !== 0) throw new InsecureFileError(path, `mode ${(st.mode & 0o777).toString(8)} lets others read it (want 600)`);
+  if ((st.mode & 0o077) !== 0) throw new InsecureFileError(path, `mode ${(st.mode & 0o777).toString(8)} lets others read it (want 600)`, `if only you wrote it, run: chmod 600 '${path}'; otherwise remove it (rm -f '${path}') and try again`);
   return true;
 }
 

@@ -110,7 +110,7 @@ test('unsafe cache files are refused with what to do: open mode, symlink', async
   await cache.writeCached(key, { identity: 'x', profiles: [], chain, credentials: creds(3600) });
   const file = join(cache.credentialsDir(), `${key}.json`);
   chmodSync(file, 0o644);
-  assert.throws(() => cache.readCached(key), (e: unknown) => e instanceof InsecureFileError && /rm -rf/.test((e as InstanceType<typeof InsecureFileError>).render()));
+  assert.throws(() => cache.readCached(key), (e: unknown) => e instanceof InsecureFileError && /chmod 600 '.*'; otherwise remove it \(rm -f/.test((e as InstanceType<typeof InsecureFileError>).render()));
   const key2 = cache.chainKey([sso, ps('symlink')], []);
   const target = join(home, 'elsewhere.json');
   writeFileSync(target, '{}', { mode: 0o600 });

@@ -75,6 +75,10 @@ test('AccessDenied on AssumeRole names identity, role and what to do', async () 
     assert.match(r.stderr, /acme-plat-staging-terraform/);
     assert.match(r.stderr, /trust policy/);
     assert.match(r.stderr, /superadmin/);
+    // Which AWS call, and the profiles that map the identity to something else (read offline).
+    assert.match(r.stderr, /\(sts:AssumeRole denied\)/);
+    assert.match(r.stderr, /profiles mapping plat-staging\/terraform otherwise: devops \(TerraformApplyAccess, apply\), developers \(TerraformPlanAccess, plan\), github-plan \(role acme-plat-staging-planner, plan\), managers \(TerraformPlanAccess, plan\) \(ATMOS_PROFILE=<profile> atmos-auth export\)/);
+    assert.not.match(r.stderr, /github-apply \(/, 'github-apply maps it to the same role');
   } finally {
     role.trust = saved;
   }

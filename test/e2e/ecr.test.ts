@@ -148,6 +148,8 @@ test('a user credsStore: the registry gets our own credential helper (docker wou
   const r = await cli(sb, ['ecr', 'login'], { cwd: sb.stackDir('plat/staging') });
   assert.is.not(r.code, 0, 'plat-staging may not log in to plat-dev\'s registry');
   assert.match(r.stderr, /plat-staging\/terraform may not log in to ECR registry 200000000001 in us-east-2/);
+  // The AWS call and the profile's mapping on the first line, the other profiles in the hint (issue 15 §4).
+  assert.match(r.stderr, /\(ecr:GetAuthorizationToken denied\); profile developers maps plat-staging\/terraform to TerraformPlanAccess in plat-staging\n  .*profiles giving plat-staging\/terraform more: devops \(TerraformApplyAccess, apply\)/);
   rmDockerLogin();
   const again = await cli(sb, ['ecr', 'login']);
   assert.is(again.code, 0, again.stderr);

@@ -165,6 +165,9 @@ test('a cluster in an account the identity cannot describe: a clear error naming
   assert.is.not(r.code, 0);
   assert.is(r.stdout, '');
   assert.match(r.stderr, /plat-staging\/terraform may not describe EKS cluster plat-prod-use2 in us-east-2/);
+  // The AWS call, what the active profile maps the identity to, and the other profiles (issue 15 §4).
+  assert.match(r.stderr, /\(eks:DescribeCluster denied\); profile developers maps plat-staging\/terraform to TerraformPlanAccess in plat-staging\n/);
+  assert.match(r.stderr, /\n  the integration's identity needs eks:DescribeCluster on the cluster: ask the account's administrator; profiles giving plat-staging\/terraform more: devops \(TerraformApplyAccess, apply\), github-apply \(role acme-plat-staging-terraform, apply\), superadmin \(role acme-plat-staging-terraform, apply\); others: github-plan \(role acme-plat-staging-planner, plan\) \(ATMOS_PROFILE=<profile> atmos-auth export\)\n/);
 });
 
 test('an integration without spec.cluster.region is a configuration error naming the file and line', async () => {

@@ -140,7 +140,7 @@ test('aws/assume-root from an account that may not: the refusal names the accoun
   assert.is(r.code, 1);
   assert.is(r.stdout, '');
   assert.match(r.stderr, /plat-sandbox\/from-dev/);
-  assert.match(r.stderr, /AssumeRoot on account 200000000000 was refused \(AccessDenied\)/);
+  assert.match(r.stderr, /AssumeRoot on account 200000000000 was refused \(sts:AssumeRoot, AccessDenied\)/);
   assert.match(r.stderr, /centralized root access/);
   assert.ok(fake.requests().some((e) => e.op === 'AssumeRoot' && e.errorType === 'AccessDenied' && /200000000001/.test(e.callerArn ?? '')));
 });
