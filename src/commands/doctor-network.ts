@@ -26,7 +26,8 @@ export async function checkClock(region: string): Promise<DoctorCheck> {
   try {
     const p = await probeClock(region);
     const off = Math.abs(p.skewSeconds);
-    const words = p.skewSeconds === 0 ? 'in step with' : `${off} s ${p.skewSeconds > 0 ? 'behind' : 'ahead of'}`;
+    // Date is truncated to the second: a difference of one second is no difference.
+    const words = off <= 1 ? 'in step with' : `${off} s ${p.skewSeconds > 0 ? 'behind' : 'ahead of'}`;
     const summary = `this machine's clock is ${words} AWS's (Date of ${p.endpoint})`;
     if (off > MAX_SKEW_SECONDS) {
       return { id: 'clock', status: 'fail', summary: `${summary}: over 5 minutes, AWS refuses signed requests`, fix: 'set the clock right: `sudo timedatectl set-ntp true` (or `sudo chronyc makestep`)', detail: p.endpoint };
