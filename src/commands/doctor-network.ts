@@ -40,6 +40,11 @@ export async function checkClock(region: string): Promise<DoctorCheck> {
 }
 
 /**
+ * Atmos itself asks ListAccountRoles (all pages) only when provisioning identities
+ * (pkg/auth/providers/aws/sso_provisioning.go:181-200); for a permission-set identity it resolves
+ * the account by name (pkg/auth/identities/aws/permission_set.go:380-396) and just calls
+ * GetRoleCredentials, whose refusal does not say what the user has. Doctor asks first.
+ *
  * The permission set of the identity's chain: assigned to the signed-in user in its account? If
  * not, what the other profiles make of this identity (from the matrix), and which of those
  * permission sets the user does have there.

@@ -42,7 +42,11 @@ function realDir(d: string): string {
   try { return realpathSync(d); } catch { return d; }
 }
 
-/** Where the active profiles come from, as Atmos picks them (pkg/config/profiles.go). */
+/**
+ * Where the active profiles come from, in Atmos's order: --profile or ATMOS_PROFILE
+ * (pkg/config/load.go:321-360 getProfilesFromFlagsOrEnv), else `profiles.default` of the base
+ * atmos.yaml (load.go:536-550).
+ */
 function profileSource(a: DoctorArgs, env: NodeJS.ProcessEnv): string {
   if (a.profile) return '--profile';
   if (env.ATMOS_PROFILE) return 'ATMOS_PROFILE';
@@ -222,6 +226,9 @@ export async function diagnose(a: DoctorArgs, env: NodeJS.ProcessEnv = process.e
   return tail();
 }
 
+/** Control characters (terminal escapes, newlines) as \uXXXX; quotes and the rest as written. */
+const plain = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 const MARKS_UTF8 = { ok: '✓', warn: '!', fail: '✗', skip: '-' } as const;
 const MARKS_ASCII = { ok: '[ok]  ', warn: '[warn]', fail: '[FAIL]', skip: '[skip]' } as const;
 
@@ -236,9 +243,10 @@ export function renderChecks(checks: DoctorCheck[], env: NodeJS.ProcessEnv): str
   const m = marksFor(env);
   const width = Math.max(...checks.map((c) => c.id.length));
   const lines: string[] = [];
+  // Names and paths come from the repository's YAML: control characters never reach the terminal.
   for (const c of checks) {
-    lines.push(`${m[c.status]} ${c.id.padEnd(width)}  ${c.summary}`);
-    if (c.fix && c.status !== 'ok') lines.push(`${' '.repeat(m.ok.length + width + 3)}fix: ${c.fix}`);
+    lines.push(`${m[c.status]} ${c.id.padEnd(width)}  ${plain(c.summary)}`);
+    if (c.fix && c.status !== 'ok') lines.push(`${' '.repeat(m.ok.length + width + 3)}fix: ${plain(c.fix)}`);
   }
   const failed = checks.filter((c) => c.status === 'fail').length;
   lines.push(failed ? `${failed} check(s) failed: cd -> credentials will not work until fixed` : 'everything cd -> credentials needs works');

@@ -135,6 +135,15 @@ test('the text report: a mark per line, the fix under a failure; ASCII marks out
   assert.not.match(ascii.stdout, /[✓✗]/);
 });
 
+test('text report: a profile name with a terminal escape is shown escaped; quotes in a fix stay as written', async () => {
+  const { env, dir } = await prepared({ login: false, env: { ATMOS_PROFILE: 'dev\u001b[2Jelopers', SHELL: '/bin/zsh' } });
+  const r = await cli(['doctor', '--offline'], env, dir);
+  assert.is(r.status, 1);
+  assert.not.ok(r.stdout.includes('\u001b'), 'no raw ESC on the terminal');
+  assert.match(r.stdout, 'profile dev\\u001b[2Jelopers (from ATMOS_PROFILE) does not exist');
+  assert.match(r.stdout, 'fix: add `eval "$(atmos-auth hook zsh)"` at the end of ~/.zshrc');
+});
+
 test('no atmos.yaml: repository fails, exit 1, the repository checks skipped, the machine ones still run', async () => {
   const { status, report } = await doctor(machine(), tempDir());
   assert.is(status, 1);
