@@ -79,7 +79,7 @@ function checkProfiles(a: DoctorArgs, env: NodeJS.ProcessEnv, root: string, conf
   return true;
 }
 
-/** Matrix cells of `identity` in every profile but the active ones: who would give it what. */
+/** Matrix cells of `identity` in every profile of the repository (computeMatrix): who gives it what. */
 function otherProfiles(root: string, env: NodeJS.ProcessEnv, identity: string): { profile: string; cell: MatrixCell }[] {
   try {
     const m = computeMatrix(root, env, { group: false });
@@ -161,6 +161,7 @@ export async function diagnose(a: DoctorArgs, env: NodeJS.ProcessEnv = process.e
     : { id: 'trust', status: 'fail', summary: `${root} is not allowed: the hook reads nothing of it and signs in for nothing`, fix: allowCommand(root) });
   const profilesOk = checkProfiles(a, env, root, base.config, out);
   let res: Resolution | null = null;
+  let others: { profile: string; cell: MatrixCell }[] = [];
   if (!profilesOk) {
     skipRest('fix the profile first', 'stacks', 'identity');
   } else {
@@ -181,7 +182,7 @@ export async function diagnose(a: DoctorArgs, env: NodeJS.ProcessEnv = process.e
     if (!res.identity) {
       out.push({ id: 'identity', status: res.stacks.length ? 'warn' : 'ok', summary: `no identity: ${res.reason ?? 'none applies'}` });
     } else {
-      const others = otherProfiles(root, env, res.identity);
+      others = otherProfiles(root, env, res.identity);
       const defining = others.map((o) => o.profile).filter(Boolean);
       out.push({ id: 'identity', status: 'ok', summary: `${res.identity} (${res.source === 'env' ? 'ATMOS_IDENTITY' : res.source ? `from the ${res.source}` : 'default'})${describeTarget(res)}; defined by profiles: ${defining.join(', ') || '(atmos.yaml)'}` });
     }
@@ -210,7 +211,7 @@ export async function diagnose(a: DoctorArgs, env: NodeJS.ProcessEnv = process.e
       out.push(await checkClock(sso.region));
       const ps = res.chain.find((h): h is PsHop => h.kind === 'aws/permission-set');
       const sp = { name: sso.name, startUrl: sso.startUrl, region: sso.region, ...(sso.sessionDuration ? { sessionDuration: sso.sessionDuration } : {}) };
-      if (ps) out.push(...(await checkAssignment(sp, ps, otherProfiles(root, env, res.identity).filter((o) => !res!.profiles.includes(o.profile)))));
+      if (ps) out.push(...(await checkAssignment(sp, ps, others.filter((o) => !res!.profiles.includes(o.profile)))));
       else out.push({ id: 'permission-set', status: 'skip', summary: 'the chain has no permission set' });
     }
   }
