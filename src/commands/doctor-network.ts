@@ -5,6 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import type { ChainHop } from '../atmos/types.ts';
+import { AccountNotFoundError, NoAssignmentError } from '../aws/errors.ts';
 import { AtmosAuthError } from '../errors.ts';
 import type { SsoProvider } from '../aws/sso-session.ts';
 import type { DoctorCheck } from './doctor-local.ts';
@@ -39,6 +40,19 @@ export async function checkClock(region: string): Promise<DoctorCheck> {
   }
 }
 
+/** The admin request, the other profiles' permission sets for this identity, one the user has. */
+function adminAsk(hop: PsHop, where: string, roles: string[], others: { profile: string; cell: MatrixCell }[]): string {
+  const alt = others
+    .filter((o) => o.cell.permissionSet && o.cell.permissionSet !== hop.permissionSet)
+    .map((o) => `${o.profile} (${o.cell.permissionSet}${roles.includes(o.cell.permissionSet!) ? ', assigned to you' : ''})`);
+  const usable = others.find((o) => o.cell.permissionSet && roles.includes(o.cell.permissionSet));
+  return [
+    `ask your AWS admin for permission set ${hop.permissionSet} in account ${where}`,
+    alt.length ? `profiles giving this identity another permission set: ${alt.join(', ')}` : '',
+    usable ? `or use one you have: export ATMOS_PROFILE=${usable.profile}` : '',
+  ].filter(Boolean).join('; ');
+}
+
 /**
  * Atmos itself asks ListAccountRoles (all pages) only when provisioning identities
  * (pkg/auth/providers/aws/sso_provisioning.go:181-200); for a permission-set identity it resolves
@@ -65,6 +79,11 @@ export async function checkAssignment(sp: SsoProvider, hop: PsHop, others: { pro
     accountId = hop.account.id ?? (await accountIdByName(sp, token, hop.account.name ?? ''));
     roles = await listAccountRoles(sp, token, accountId);
   } catch (err) {
+    // Identity Center lists only the accounts where the user has an assignment: an account it
+    // does not show is the same answer as "no permission set here".
+    if (err instanceof AccountNotFoundError || err instanceof NoAssignmentError) {
+      return [{ id: 'permission-set', status: 'fail', summary: `account ${acct} is not visible to you in IAM Identity Center: no permission set is assigned to you there`, fix: adminAsk(hop, acct, [], others), ...(err instanceof AtmosAuthError && err.hint ? { detail: err.hint } : {}) }];
+    }
     const hint = err instanceof AtmosAuthError && err.hint ? err.hint : `ask your AWS admin for access to account ${acct}`;
     return [{ id: 'permission-set', status: 'fail', summary: `account ${acct}: ${oneLine(err)}`, fix: hint }];
   }
@@ -72,15 +91,7 @@ export async function checkAssignment(sp: SsoProvider, hop: PsHop, others: { pro
   if (roles.includes(hop.permissionSet)) {
     return [{ id: 'permission-set', status: 'ok', summary: `${hop.permissionSet} is assigned to you in account ${where}`, detail: `you have there: ${roles.join(', ')}` }];
   }
-  const alt = others
-    .filter((o) => o.cell.permissionSet && o.cell.permissionSet !== hop.permissionSet)
-    .map((o) => `${o.profile} (${o.cell.permissionSet}${roles.includes(o.cell.permissionSet!) ? ', assigned to you' : ''})`);
-  const usable = others.find((o) => o.cell.permissionSet && roles.includes(o.cell.permissionSet));
-  const fix = [
-    `ask your AWS admin for permission set ${hop.permissionSet} in account ${where}`,
-    alt.length ? `profiles giving this identity another permission set: ${alt.join(', ')}` : '',
-    usable ? `or use one you have: export ATMOS_PROFILE=${usable.profile}` : '',
-  ].filter(Boolean).join('; ');
+  const fix = adminAsk(hop, where, roles, others);
   return [{
     id: 'permission-set', status: 'fail',
     summary: `${hop.permissionSet} is not assigned to you in account ${where} (you have there: ${roles.length ? roles.join(', ') : 'nothing'})`,

@@ -275,6 +275,20 @@ test('permission set not assigned (bob has only TerraformPlanAccess on plat-*): 
   assert.not.match(p.fix!, 'developers (');
 });
 
+test('an account bob has no assignment in at all (core-auto): not visible, the admin ask and the profiles', async () => {
+  fake.scenario.loginAs = 'bob';
+  const { env, repo } = await prepared({ env: { ATMOS_AUTH_HOOK: 'bash' } });
+  const { status, report } = await doctor(env, join(repo, 'stacks/orgs/acme/core/auto'));
+  assert.is(status, 1);
+  const p = byId(report, 'permission-set');
+  assert.is(p.status, 'fail');
+  assert.match(p.summary, 'account core-auto is not visible to you in IAM Identity Center');
+  assert.match(p.fix!, 'ask your AWS admin for permission set TerraformStateAccess in account core-auto');
+  assert.match(p.fix!, 'devops (TerraformApplyAccess)');
+  assert.not.match(p.fix!, 'assigned to you');
+  assert.match(p.detail!, 'accounts you can see: plat-');
+});
+
 test('credentials cache file readable by others: fails with the chmod that fixes it', async () => {
   const { env, dir } = await prepared({ env: { ATMOS_AUTH_HOOK: 'bash' } });
   const ex = await cli(['export', '--format', 'json', '--no-login'], env, dir);
