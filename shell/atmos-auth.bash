@@ -277,3 +277,6 @@ __atmos_auth_register() {
   return 0
 }
 __atmos_auth_register
+# Tells `atmos-auth doctor` (a child process, which cannot see the variables above) that this shell
+# loaded the hook. Only this marker is exported; `export` never sets or clears it.
+export ATMOS_AUTH_HOOK=bash

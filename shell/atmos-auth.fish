@@ -268,3 +268,7 @@ end
 function atmos_auth_refresh
     __atmos_auth_hook force
 end
+
+# Tells `atmos-auth doctor` (a child process, which cannot see the variables above) that this shell
+# loaded the hook. Only this marker is exported; `export` never sets or clears it.
+set -gx ATMOS_AUTH_HOOK fish

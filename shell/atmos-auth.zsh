@@ -237,3 +237,6 @@ atmos_auth_refresh() { __atmos_auth_hook force; }
 autoload -Uz add-zsh-hook
 add-zsh-hook chpwd __atmos_auth_chpwd
 add-zsh-hook precmd __atmos_auth_precmd
+# Tells `atmos-auth doctor` (a child process, which cannot see the variables above) that this shell
+# loaded the hook. Only this marker is exported; `export` never sets or clears it.
+export ATMOS_AUTH_HOOK=zsh

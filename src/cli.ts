@@ -123,6 +123,12 @@ async function main(argv: string[]): Promise<number> {
     .command('docker-credential <action>', false, (y) =>
       y.positional('action', { type: 'string', demandOption: true }),
       async (a) => set(await (await import('./commands/docker-credential.ts')).run({ action: String(a.action) })))
+    .command('doctor', 'check everything a cd needs for credentials (repository, trust, profile, identity, SSO session, clock, permission set, caches, hook), with the fix for each problem', (y) =>
+      withStackOptions(withResolveOptions(y))
+        .option('json', { type: 'boolean', describe: 'print JSON: {checks: [{id, status: ok|warn|fail|skip, summary, fix?, detail?}], ok}' })
+        .option('offline', { type: 'boolean', describe: 'skip the network checks (clock, permission-set assignment)' })
+        .epilog('Network checks run only for an allowed repository with a valid or refreshable SSO session, and never open a browser. Exit 0 when nothing failed, 1 otherwise.'),
+      async (a) => set(await (await import('./commands/doctor.ts')).run(a)))
     .command('status', 'SSO sessions and cached credentials with the time they have left (offline)', (y) =>
       withResolveOptions(y).option('json', { type: 'boolean', describe: 'print JSON' }),
       async (a) => set(await (await import('./commands/status.ts')).run(a)))

@@ -117,6 +117,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: {},
     subcommands: { login: { describe: 'write the identity\'s ECR registry logins', flags: { ...resolveFlags, identity, login } } },
   },
+  doctor: { describe: 'check everything a cd needs for credentials, with the fix for each problem', flags: { ...resolveFlags, ...stackFlags, json, offline: { describe: 'skip the network checks (clock, permission-set assignment)' } } },
   status: { describe: 'SSO sessions and cached credentials with the time they have left', flags: { ...resolveFlags, json } },
   exec: { describe: 'run a command with the identity\'s credentials', flags: { ...resolveFlags, ...stackFlags, identity, login, mode }, positional: 'file' },
   'credential-process': {

@@ -111,6 +111,8 @@ export interface Scenario {
   clusters: EksClusterDef[];
   /** ECR registries GetAuthorizationToken knows (none by default: a test adds its local registry). */
   registries: EcrRegistryDef[];
+  /** Seconds the `Date` header of every answer is ahead of the real clock (negative: behind); default 0. */
+  clockSkewSeconds: number;
 }
 
 /** An ECR registry: callers of its account get `AWS:<password>`; proxyEndpoint is `endpoint`. */
@@ -207,6 +209,7 @@ export function defaultScenario(): Scenario {
     iamUsers: [{ ...SUPERADMIN }],
     clusters: [],
     registries: [],
+    clockSkewSeconds: 0,
     // core-root is the management account: its TerraformApplyAccess sessions may assume root in
     // every other acme account.
     rootAccess: {

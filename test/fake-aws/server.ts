@@ -99,6 +99,9 @@ export async function startFakeAws(opts: FakeAwsOptions = {}): Promise<FakeAws> 
     const body = await readBody(req);
     const method = req.method ?? 'GET';
     const requestId = randomUUID();
+    // A skewed clock (scenario.clockSkewSeconds) shows in the Date header of every answer.
+    const skew = state.scenario.clockSkewSeconds;
+    if (skew) res.setHeader('date', new Date(Date.now() + skew * 1000).toUTCString());
     if (url.pathname.startsWith('/__admin/')) return handleAdmin({ method, url, body, res, state, fake });
 
     const entry: RequestLogEntry = { op: 'Unknown', time: Date.now(), status: 0 };
