@@ -5,7 +5,6 @@
  * refreshable SSO session, never with a browser, and never with --offline. Exit 1 when anything
  * needed for `cd` -> credentials fails.
  */
-import { realpathSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { didYouMean } from '../atmos/chain.ts';
 import { discoverConfig } from '../atmos/config.ts';
@@ -20,6 +19,7 @@ import { AtmosAuthError } from '../errors.ts';
 import { allowCommand, checkTrust, readRecord } from '../trust/trust.ts';
 import { checkCacheModes, checkDirenv, checkHook, type DoctorCheck } from './doctor-local.ts';
 import { computeMatrix, type MatrixCell } from './matrix.ts';
+import { realDir } from '../atmos/path-facts.ts';
 
 export interface DoctorArgs {
   dir?: string;
@@ -38,9 +38,6 @@ const span = (seconds: number) => (seconds >= 2 * 86400 ? `${Math.floor(seconds 
 const oneLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 const hintOf = (err: unknown) => (err instanceof AtmosAuthError ? err.hint : undefined);
 
-function realDir(d: string): string {
-  try { return realpathSync(d); } catch { return d; }
-}
 
 /**
  * Where the active profiles come from, in Atmos's order: --profile or ATMOS_PROFILE
