@@ -27,6 +27,8 @@ function step(name: string, cmd: string, argv: string[]): boolean {
   return false;
 }
 
+// The Debian packages the suites drive (installed when missing and allowed: scripts/test-packages.sh).
+step('test packages', 'sh', [`${root}/scripts/test-packages.sh`]);
 step('tsc --noEmit', process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '--noEmit', '-p', root]);
 const built = step('build', process.execPath, [`${root}/scripts/build.ts`]);
 
