@@ -22,4 +22,9 @@ if [ "$(id -u)" = 0 ]; then sudo=''; elif command -v sudo >/dev/null 2>&1 && sud
 fi
 echo "test packages: installing$need from Debian"
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq $need >/dev/null || { echo "test packages: apt-get install failed"; exit 1; }
+# $need is a list of package names (split on purpose), as is $sudo (empty or sudo).
+# shellcheck disable=SC2086
+if ! { $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq $need >/dev/null; }; then
+  echo "test packages: apt-get install failed"
+  exit 1
+fi
