@@ -5,10 +5,11 @@
  */
 import { ensureKubeconfig, tokenFor } from '../credentials/eks.ts';
 import { getCredentials } from '../credentials/get-credentials.ts';
-import { implicitPolicy, resolveTarget } from '../credentials/target.ts';
-import { AtmosAuthError, UsageError } from '../errors.ts';
+import { resolveTarget } from '../credentials/target.ts';
+import { UsageError } from '../errors.ts';
 import { noticeUntrusted } from '../trust/trust.ts';
 import { writeStdout } from '../util/stdio.ts';
+import { integrationTarget, type IntegrationArgs } from './integration-target.ts';
 
 export interface EksTokenArgs {
   clusterName?: string;
@@ -47,24 +48,11 @@ export async function runToken(a: EksTokenArgs): Promise<number> {
   return 0;
 }
 
-export interface EksKubeconfigArgs {
-  dir?: string;
-  profile?: string;
-  identity?: string;
-  login?: boolean;
-}
+export type EksKubeconfigArgs = IntegrationArgs;
 
 /** `eks kubeconfig`: writes the identity's kubeconfig and prints its path. */
 export async function runKubeconfig(a: EksKubeconfigArgs): Promise<number> {
-  const res = await resolveTarget(a);
-  noticeUntrusted(res);
-  if (!res.identity) throw new AtmosAuthError(`no identity applies here${res.reason ? `: ${res.reason}` : ''}`, { hint: 'pass --identity NAME' });
-  if (!(res.integrations ?? []).some((i) => i.kind === 'aws/eks')) {
-    throw new AtmosAuthError(`identity ${res.identity} has no aws/eks integration`, { hint: 'add one under auth.integrations with via.identity and spec.cluster {name, region}' });
-  }
-  const { credentials } = await getCredentials(res, { login: implicitPolicy(a.login !== false), stderr: process.stderr });
-  const file = await ensureKubeconfig(res, credentials);
-  writeStdout(`${file}\n`);
+  const { res, credentials } = await integrationTarget(a, 'aws/eks');
+  writeStdout(`${await ensureKubeconfig(res, credentials)}\n`);
   return 0;
 }
-
