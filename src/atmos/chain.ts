@@ -7,7 +7,7 @@
  */
 import { ConfigError } from '../errors.ts';
 import type { AuthConfig, AuthEntry } from './identity.ts';
-import { UndefinedIdentityError } from './identity.ts';
+import { IdentityConfigError, UndefinedIdentityError } from './identity.ts';
 import { yamlUserKeys } from './identity-fields.ts';
 import { assumeRoleDuration, userSessionDuration } from './durations.ts';
 import { UNSUPPORTED_IDENTITY_KINDS, UNSUPPORTED_PROVIDER_KINDS } from './kinds.ts';
@@ -274,7 +274,7 @@ export function buildChain(identity: string, auth: AuthConfig): ChainHop[] {
       const p = auth.providers.get(vp.toLowerCase());
       if (!p) {
         const guess = didYouMean(vp, [...auth.providers.values()].map((x) => x.name));
-        throw new ConfigError(`identity '${cur.name}' uses provider '${vp}', which is not defined${guess ? ` (did you mean '${guess}'?)` : ''}`, posOf(via, 'provider'), {
+        throw new IdentityConfigError(`identity '${cur.name}' uses provider '${vp}', which is not defined${guess ? ` (did you mean '${guess}'?)` : ''}`, posOf(via, 'provider'), {
           hint: `defined providers: ${[...auth.providers.values()].map((x) => x.name).join(', ') || '(none)'}`,
         });
       }
@@ -285,7 +285,7 @@ export function buildChain(identity: string, auth: AuthConfig): ChainHop[] {
       const next = auth.identities.get(vi.toLowerCase());
       if (!next) {
         const guess = didYouMean(vi, [...auth.identities.values()].map((x) => x.name));
-        throw new ConfigError(`identity '${cur.name}' goes via identity '${vi}', which is not defined${guess ? ` (did you mean '${guess}'?)` : ''}`, posOf(via, 'identity'));
+        throw new IdentityConfigError(`identity '${cur.name}' goes via identity '${vi}', which is not defined${guess ? ` (did you mean '${guess}'?)` : ''}`, posOf(via, 'identity'));
       }
       cur = next;
       continue;

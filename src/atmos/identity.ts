@@ -47,8 +47,15 @@ export function authOf(config: YamlMap): AuthConfig {
   return { providers: index(getPath(config, 'auth', 'providers')), identities: index(getPath(config, 'auth', 'identities')) };
 }
 
-/** Raised (as a ConfigError) when a named identity is not defined; resolve.ts adds the profiles that define it. */
-export class UndefinedIdentityError extends ConfigError {
+/**
+ * A configuration error about an identity or its chain (not the stacks): an identity, or a provider
+ * or identity its `via` names, that the active configuration does not define. `doctor` reports
+ * these under its identity check, having seen the stacks resolve.
+ */
+export class IdentityConfigError extends ConfigError {}
+
+/** Raised when a named identity is not defined; resolve.ts adds the profiles that define it. */
+export class UndefinedIdentityError extends IdentityConfigError {
   readonly identity: string;
   constructor(identity: string, why: string, pos?: SourcePos) {
     super(`identity '${identity}' ${why}, but the active configuration does not define it`, pos);

@@ -9,7 +9,7 @@ import { componentAuth } from './component.ts';
 import { resolveTimeoutMs, withDeadline } from './deadline.ts';
 import { identityEnvEntries } from './identity-fields.ts';
 import { discoverConfig, stackPaths } from './config.ts';
-import { authOf, checkStackMarks, configDefault, stackDefault, UndefinedIdentityError, type AuthConfig, type DefaultChoice } from './identity.ts';
+import { authOf, checkStackMarks, configDefault, stackDefault, IdentityConfigError, UndefinedIdentityError, type AuthConfig, type DefaultChoice } from './identity.ts';
 import { StackLoader } from './imports.ts';
 import { integrationsOf } from './integrations.ts';
 import { manifestMatcher } from './manifests.ts';
@@ -244,5 +244,5 @@ function explainUndefined(err: UndefinedIdentityError, reader: Reader, baseConfi
     : near
       ? `did you mean '${near}'? use --identity ${near} (no profile defines '${err.identity}')`
       : 'no profile defines it; add it under auth.identities (atmos.yaml or a profile), or see the identities: atmos-auth list --matrix';
-  return new ConfigError(msg, err.pos, { hint });
+  return new IdentityConfigError(msg, err.pos, { hint });
 }

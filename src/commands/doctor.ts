@@ -9,6 +9,7 @@ import { resolve as resolvePath } from 'node:path';
 import { didYouMean } from '../atmos/chain.ts';
 import { discoverConfig } from '../atmos/config.ts';
 import { findConfigRoot } from '../atmos/config-root.ts';
+import { IdentityConfigError } from '../atmos/identity.ts';
 import { activeProfileNames, availableProfiles, profileLocations } from '../atmos/profiles.ts';
 import { Reader } from '../atmos/reader.ts';
 import { resolveContext } from '../atmos/resolve.ts';
@@ -165,7 +166,7 @@ export async function diagnose(a: DoctorArgs, env: NodeJS.ProcessEnv = process.e
     try {
       res = resolveContext({ dir, ...(a.profile ? { profile: a.profile } : {}), env, ...(a.stack ? { select: { stack: a.stack, ...(a.component ? { component: a.component } : {}) } } : {}) }).resolution;
     } catch (err) {
-      const undefinedIdentity = /is not defined|does not define it/.test(oneLine(err));
+      const undefinedIdentity = err instanceof IdentityConfigError;
       out.push({ id: 'stacks', status: undefinedIdentity ? 'ok' : 'fail', summary: undefinedIdentity ? 'the stacks resolve; their default identity does not (below)' : oneLine(err), ...(!undefinedIdentity && hintOf(err) ? { fix: hintOf(err)! } : {}) });
       out.push(undefinedIdentity
         ? { id: 'identity', status: 'fail', summary: oneLine(err), ...(hintOf(err) ? { fix: hintOf(err)! } : {}) }

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { startFakeAws, type FakeAws } from '../fake-aws/server.ts';
+import { rejection } from '../helpers/rejection.ts';
 import { getSsoToken, peekSsoToken, shareSsoToken, ssoLogout } from '../../src/aws/sso-session.ts';
 import { getRoleCredentials } from '../../src/aws/portal.ts';
 import { LoginRequiredError, TokenRevokedError } from '../../src/aws/errors.ts';
@@ -200,12 +201,7 @@ test("a half-written Atmos file (os.WriteFile cut short) is absent: no crash, th
   }
   rmSync(cliFile);
   writeFileSync(atmosSessionFile, full.slice(0, 40), { mode: 0o600 });
-  try {
-    await getSsoToken(provider, { login: 'never' });
-    assert.unreachable();
-  } catch (e) {
-    assert.instance(e, LoginRequiredError);
-  }
+  assert.instance(await rejection(getSsoToken(provider, { login: 'never' })), LoginRequiredError);
 });
 
 test("status sees Atmos's file; logout signs out once and removes the token from every cache", async () => {
@@ -247,12 +243,7 @@ test("shareSsoToken: a session only the AWS CLI holds (aws sso login) reaches At
 test('a token the portal refuses is removed from both caches (and not used again)', async () => {
   const t = await getSsoToken(provider, { login: 'if-needed', stderr: quiet() });
   fake.revokeTokens({ user: 'alice' });
-  try {
-    await getRoleCredentials(provider, t, '100000000002', 'TerraformApplyAccess');
-    assert.unreachable();
-  } catch (e) {
-    assert.instance(e, TokenRevokedError);
-  }
+  assert.instance(await rejection(getRoleCredentials(provider, t, '100000000002', 'TerraformApplyAccess')), TokenRevokedError);
   assert.not.ok(existsSync(cliFile));
   assert.not.ok(existsSync(atmosSessionFile));
 });
